@@ -1,0 +1,31 @@
+"""The pure core: how long it takes to decide one touched case.
+
+A decision here is the whole per-case work: route the event, evaluate the
+case before, apply the change, evaluate after, run the decision table and
+build the explained decision.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.workloads import core_case
+from eventfilter.core.rules import MODELS
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_decide_a_touched_case(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
+    case = core_case(benefit)
+    decision = benchmark(case.decide_once)
+    assert decision.case_id == "C"
+    benchmark.extra_info["decisions_per_second"] = round(1 / benchmark.stats["mean"])
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_evaluate_a_case_once(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
+    case = core_case(benefit)
+    engine = case.engine
+    c = engine.book.cases["C"]
+    spec = engine.pack.benefits[benefit]
+    result = benchmark(MODELS[spec.model].evaluate, c, engine.state, case.day, spec)
+    assert result.eligible is True

@@ -1,0 +1,66 @@
+"""The stream through the local RabbitMQ onto the local PostgreSQL.
+
+Throughput: the partitions are filled first, then one or two consumer
+processes drain them (start-up excluded). Latency: one consumer runs while
+another process publishes at a steady rate below capacity; each event's time
+from publication to the commit of its effects (windows stay open: the
+settle time is not part of it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from benchmarks.workloads import World, make_world, stream_latency, stream_throughput
+from tests.conftest import RABBIT_URL
+
+
+@pytest.fixture(scope="module")
+def stream_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    from benchmarks.conftest import CACHE
+
+    return make_world(CACHE, profile="national", persons=30_000, days=120, seed=3)
+
+
+@pytest.mark.parametrize("consumers", [1, 2])
+def test_stream_throughput(
+    benchmark,
+    stream_world: World,
+    rabbitmq: str,
+    pg_databases: Callable[[], str],  # type: ignore[no-untyped-def]
+    consumers: int,
+) -> None:
+    def run() -> Any:
+        return stream_throughput(
+            stream_world, pg_databases(), RABBIT_URL, f"efbench.{uuid.uuid4().hex[:8]}", consumers
+        )
+
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        events=result.events,
+        consumers=consumers,
+        events_per_second=round(result.rate),
+        per_consumer=round(result.rate / consumers),
+    )
+
+
+def test_stream_latency(
+    benchmark, stream_world: World, rabbitmq: str, pg_databases: Callable[[], str]
+) -> None:  # type: ignore[no-untyped-def]
+    def run() -> Any:
+        return stream_latency(
+            stream_world, pg_databases(), RABBIT_URL, f"efbench.{uuid.uuid4().hex[:8]}", rate=1000
+        )
+
+    result = benchmark.pedantic(run, rounds=1, iterations=1)
+    benchmark.extra_info.update(
+        events=len(result.latencies),
+        publish_rate=1000,
+        p50_ms=round(result.percentile(50) * 1000, 1),
+        p99_ms=round(result.percentile(99) * 1000, 1),
+        max_ms=round(max(result.latencies) * 1000, 1),
+    )

@@ -1,0 +1,456 @@
+"""The work the benchmarks time. The test suite runs each at a tiny scale
+(tests/integration/test_benchmark_workloads.py) so that none can rot."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from eventfilter.adapters.jsonl import JsonlSource, text_lines
+from eventfilter.bootstrap import App, bootstrap
+from eventfilter.core.cases import CaseBook
+from eventfilter.core.engine import Decision, Engine
+from eventfilter.core.events import Event, IncomeData
+from eventfilter.core.pack import RulePack
+from eventfilter.core.state import RegisterState
+from eventfilter.generate import NATIONAL, REGISTER, Profile, write_world
+from eventfilter.rulepack import load_pack
+from eventfilter.service.imports import import_cases, import_persons
+from eventfilter.service.replay import Replayer, Summary
+
+PROFILES: dict[str, Profile] = {"register": REGISTER, "national": NATIONAL}
+
+
+@dataclass(frozen=True)
+class World:
+    dir: Path
+    template_db: Path  # persons and cases imported, nothing replayed
+
+    @property
+    def events(self) -> Path:
+        return self.dir / "events.jsonl"
+
+    def event_count(self) -> int:
+        with open(self.events, "rb") as f:
+            return sum(1 for line in f if line.strip())
+
+
+def make_world(root: Path, *, profile: str, persons: int, days: int, seed: int = 1) -> World:
+    """Generate a world and import its extracts once (reused if present)."""
+    out = root / f"{profile}-{persons}-{days}-{seed}"
+    template = out / "template.db"
+    if not template.exists():
+        write_world(out, persons, seed=seed, days=days, profile=PROFILES[profile])
+        app = bootstrap(f"sqlite:///{template}")
+        import_persons(
+            app.store, text_lines(JsonlSource(str(out / "persons.jsonl"))), "persons.jsonl", app.clock
+        )
+        import_cases(
+            app.store, app.pack, text_lines(JsonlSource(str(out / "cases.jsonl"))), "cases.jsonl", app.clock
+        )
+        app.store.dispose()
+    return World(out, template)
+
+
+def fresh_app(world: World, work: Path) -> App:
+    """A copy of the world's template database, ready to replay into."""
+    db = work / "replay.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(world.template_db, db)
+    return bootstrap(f"sqlite:///{db}")
+
+
+class CountingSink:
+    """Counts decision lines and builds each one, as the file sink would."""
+
+    def __init__(self) -> None:
+        from eventfilter.adapters.jsonl import decision_line
+
+        self._line = decision_line
+        self.lines = 0
+        self.bytes = 0
+
+    def write(self, decisions: Any) -> None:
+        for d in decisions:
+            self.bytes += len(self._line(d))
+            self.lines += 1
+
+    def flush(self) -> None:
+        return None
+
+
+def replay(app: App, world: World) -> Summary:
+    source = JsonlSource(str(world.events))
+    return Replayer(app.store, app.pack, app.settings, app.clock, CountingSink()).run(source, source.name)
+
+
+def parse_only(world: World) -> int:
+    """The baseline: read the file and json.loads every line."""
+    n = 0
+    with open(world.events, "rb") as f:
+        for line in f:
+            if line.strip():
+                with contextlib.suppress(ValueError):
+                    json.loads(line)
+                n += 1
+    return n
+
+
+def parse_validate(world: World, full: bool = False) -> int:
+    """Parse and validate every line as replay does (the hand-checked fast path,
+    falling back to pydantic), or always through pydantic (`full`)."""
+    from eventfilter.formats import Malformed, parse_event, parse_event_fully
+
+    parse = parse_event_fully if full else parse_event
+    n = 0
+    with open(world.events, "rb") as f:
+        for line in f:
+            if line.strip():
+                with contextlib.suppress(Malformed):
+                    parse(line)
+                n += 1
+    return n
+
+
+@dataclass
+class Untouched:
+    """The world's cases and the persons they depend on, in memory, and the
+    events about everyone else (non-register types): the majority that
+    replay must decide with the least work."""
+
+    pack: RulePack
+    state_of: Callable[[], RegisterState]
+    book_of: Callable[[], CaseBook]
+    events: list[Event]
+
+    def route_all(self) -> int:
+        engine = Engine(self.pack, self.state_of(), self.book_of())
+        touched = 0
+        for e in self.events:
+            for d in engine.process(e):
+                touched += d.case_id is not None
+        return touched
+
+
+def untouched_events(world: World) -> Untouched:
+    from eventfilter.core.events import STATE_TYPES
+    from eventfilter.formats import Malformed, parse_event
+
+    app = bootstrap(f"sqlite:///{world.template_db}")
+    try:
+        book = app.store.load_cases()
+        state = app.store.load_relevant(book)
+    finally:
+        app.store.dispose()
+    events = []
+    with open(world.events, "rb") as f:
+        for line in f:
+            with contextlib.suppress(Malformed):
+                event, _ = parse_event(line)
+                if event.type not in STATE_TYPES and event.person_id not in state.persons:
+                    events.append(event)
+    persons = list(state.persons.values())
+    cases = list(book.cases.values())
+    return Untouched(app.pack, lambda: RegisterState(persons), lambda: CaseBook(cases), events)
+
+
+def import_world(world: World, work: Path) -> tuple[int, int]:
+    """Import the world's persons and cases into a new database: (persons, cases) read."""
+    db = work / "import.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    app = bootstrap(f"sqlite:///{db}")
+    try:
+        persons = import_persons(
+            app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
+        )
+        cases = import_cases(
+            app.store,
+            app.pack,
+            text_lines(JsonlSource(str(world.dir / "cases.jsonl"))),
+            "cases.jsonl",
+            app.clock,
+        )
+    finally:
+        app.store.dispose()
+    return persons.read, cases.read
+
+
+# -- the core on its own ------------------------------------------------------------
+@dataclass
+class CoreCase:
+    """One touched case, decided again and again on fresh income reports."""
+
+    engine: Engine
+    person_id: str
+    case_id: str
+    day: date
+    n: int = 0
+
+    def decide_once(self) -> Decision:
+        self.n += 1
+        event = Event(
+            event_id=f"bench-{self.n}",
+            type="income_change",
+            person_id=self.person_id,
+            effective_date=self.day
+            + timedelta(days=self.n % 2),  # alternate: each event closes the last window
+            recorded_at=None,
+            data=IncomeData("2026-02", float(1000 + (self.n % 7) * 700)),
+        )
+        closed = self.engine.process(event)
+        return closed[0] if closed else self.engine.close_all()[0]
+
+
+def core_case(benefit: str, pack: RulePack | None = None) -> CoreCase:
+    """A typical household for `benefit`: a couple with a child."""
+    from eventfilter.core.facts import Case, Person
+
+    pack = pack or load_pack()
+    country, municipality = ("SE", "1480") if benefit == "forsorjningsstod" else ("DK", "561")
+    people = [
+        Person(
+            "B",
+            date(1984, 5, 1),
+            address_id="A",
+            municipality_code=municipality,
+            country=country,
+            marital_status="married",
+            partner_id="P",
+            monthly_income=0.0,
+            income_period="2026-01",
+        ),
+        Person(
+            "P",
+            date(1985, 6, 1),
+            address_id="A",
+            municipality_code=municipality,
+            country=country,
+            marital_status="married",
+            partner_id="B",
+            monthly_income=2500.0,
+            income_period="2026-01",
+        ),
+        Person(
+            "K",
+            date(2016, 1, 1),
+            address_id="A",
+            municipality_code=municipality,
+            country=country,
+            parent_ids=("B", "P"),
+        ),
+    ]
+    case = Case(
+        "C",
+        benefit,
+        "B",
+        municipality,
+        dwelling_address_id="A",
+        housing_cost=5500.0 if benefit == "forsorjningsstod" else None,
+    )
+    engine = Engine(pack, RegisterState(people), CaseBook([case]))
+    return CoreCase(engine, "B", "C", date(2026, 3, 1))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started
+
+
+# -- the stream through RabbitMQ --------------------------------------------------------------
+@dataclass
+class StreamRun:
+    events: int
+    consumers: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def _processed(db: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM processed_events")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def stream_throughput(
+    world: World, db: str, amqp: str, queue: str, consumers: int, partitions: int = 4
+) -> StreamRun:
+    """Fill the partitions, then let `consumers` processes drain them; events/s
+    from the first decided event to the last (start-up excluded)."""
+    import signal
+    import subprocess
+    import sys
+
+    from eventfilter.adapters.amqp import Topology, delete_topology, publish_events
+
+    topology = Topology(queue=queue, partitions=partitions, decisions=f"{queue}.decisions")
+    app = bootstrap(db)
+    import_persons(
+        app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
+    )
+    import_cases(
+        app.store, app.pack, text_lines(JsonlSource(str(world.dir / "cases.jsonl"))), "cases.jsonl", app.clock
+    )
+    app.store.dispose()
+    lines = [raw for _, raw in JsonlSource(str(world.events))]
+    publish_events(amqp, topology, lines)
+    exe = Path(sys.executable).with_name("eventfilter")
+    procs = [
+        subprocess.Popen(
+            [
+                str(exe),
+                "--log-level",
+                "warning",
+                "--db",
+                db,
+                "consume",
+                "--amqp",
+                amqp,
+                "--queue",
+                queue,
+                "--partitions",
+                str(partitions),
+                "--member",
+                str(n),
+                "--members",
+                str(consumers),
+                "--settle-seconds",
+                "3600",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(consumers)
+    ]
+    spawned = time.perf_counter()
+    try:
+        target = len(lines) - _dead_or_duplicate(world)
+        first = last = 0.0
+        start_count = done = 0
+        while done < target:
+            done = _processed(db)
+            if done and not first:
+                first, start_count = time.perf_counter(), done
+            time.sleep(0.05)
+        last = time.perf_counter()
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            p.wait(timeout=60)
+        delete_topology(amqp, topology)
+    if start_count >= target:  # all decided before the first look: time it from the start
+        return StreamRun(target, consumers, last - spawned, [])
+    return StreamRun(target - start_count, consumers, last - first, [])
+
+
+def _dead_or_duplicate(world: World) -> int:
+    """Lines of the file that decide nothing (malformed, duplicate, conflicting)."""
+    from eventfilter.formats import Malformed, parse_event
+
+    seen: dict[str, str] = {}
+    skipped = 0
+    for _, raw in JsonlSource(str(world.events)):
+        try:
+            event, digest = parse_event(raw)
+        except Malformed:
+            skipped += 1
+            continue
+        if event.event_id in seen:
+            skipped += 1
+        else:
+            seen[event.event_id] = digest
+    return skipped
+
+
+class _Latencies:
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def consumed(self, n: int, redelivered: int) -> None:
+        return None
+
+    def decided(self, outcome: str, benefit: str | None) -> None:
+        return None
+
+    def dead_lettered(self, n: int) -> None:
+        return None
+
+    def latency(self, seconds: float) -> None:
+        self.samples.append(seconds)
+
+
+def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) -> StreamRun:
+    """Publish at `rate` events/s from another process while one consumer runs
+    here; each event's time from publication to the commit of its effects."""
+    import subprocess
+    import sys
+    import threading
+
+    from eventfilter.adapters.amqp import PikaBroker, Topology, declare_topology, delete_topology
+    from eventfilter.service import gc_tuning
+    from eventfilter.service.consumer import Consumer, ConsumerSettings
+    from eventfilter.service.stream import StreamProcessor
+
+    topology = Topology(queue=queue, partitions=1, decisions=f"{queue}.decisions")
+    declare_topology(amqp, topology)
+    app = bootstrap(db)
+    import_persons(
+        app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
+    )
+    import_cases(
+        app.store, app.pack, text_lines(JsonlSource(str(world.dir / "cases.jsonl"))), "cases.jsonl", app.clock
+    )
+    lines = [raw for _, raw in JsonlSource(str(world.events))]
+    target = len(lines) - _dead_or_duplicate(world)
+    metrics = _Latencies()
+    settings = replace(app.settings, settle_seconds=3600)
+    processor = StreamProcessor(app.store, app.pack, settings, app.clock, metrics)
+    stop = threading.Event()
+    consumer = Consumer(processor, lambda: PikaBroker(amqp, topology), ConsumerSettings(max_wait=0.05), stop)
+
+    def run() -> None:
+        with gc_tuning.long_run():
+            consumer.run()
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    feeder = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.feeder", amqp, queue, str(world.events), str(rate)],
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    started = time.perf_counter()
+    try:
+        feeder.wait(timeout=3600)
+        while _processed(db) < target:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+        app.store.dispose()
+        delete_topology(amqp, topology)
+    return StreamRun(target, 1, time.perf_counter() - started, metrics.samples)

@@ -1,0 +1,5 @@
+"""`python -m eventfilter` runs the command line."""
+
+from eventfilter.entrypoints.cli import main
+
+main()

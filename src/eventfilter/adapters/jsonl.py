@@ -1,0 +1,127 @@
+"""JSON Lines files: the event source and the decision sink.
+
+Lines are read as bytes (blank lines skipped) and validated by
+`eventfilter.formats`; the reader counts bytes so the CLI can show progress.
+The sink appends and makes each batch durable (flush + fsync) *before* the
+store commits it, so a crash can repeat a batch's lines in the file (with
+the same stable decision ids) but never lose one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from eventfilter.core.engine import Decision
+from eventfilter.core.reasons import NO_ACTIVE_CASE
+from eventfilter.errors import InputError
+
+STDIN = "-"
+
+
+class JsonlSource:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.name = "stdin" if path == STDIN else path
+        self.bytes_read = 0
+        self.total_bytes: int | None = None
+        if path != STDIN:
+            try:
+                self.total_bytes = Path(path).stat().st_size
+            except FileNotFoundError:
+                raise InputError(f"The file {path} does not exist.") from None
+            except OSError as exc:
+                raise InputError(f"The file {path} cannot be read: {exc.strerror}.") from None
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        stream: IO[bytes]
+        if self.path == STDIN:
+            yield from self._lines(sys.stdin.buffer)
+            return
+        try:
+            stream = open(self.path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputError(f"The file {self.path} cannot be read: {exc.strerror}.") from None
+        with stream:
+            yield from self._lines(stream)
+
+    def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+        for lineno, line in enumerate(stream, start=1):
+            self.bytes_read += len(line)
+            if line.strip():
+                yield lineno, line.rstrip(b"\r\n")
+
+
+def text_lines(source: JsonlSource) -> Iterator[tuple[int, str]]:
+    """Lines as text, for the extracts."""
+    for lineno, raw in source:
+        yield lineno, raw.decode("utf-8", "replace")
+
+
+class JsonlSink:
+    """Appends decision lines to a file (or writes them to stdout for "-")."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.written = 0
+        if path == STDIN:
+            self._out: IO[str] = sys.stdout
+        else:
+            try:
+                self._out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                raise InputError(f"The file {path} cannot be written: {exc.strerror}.") from None
+        # Only a regular file can be made durable (fsync of a pipe or /dev/null fails).
+        self._durable = path != STDIN and stat.S_ISREG(os.fstat(self._out.fileno()).st_mode)
+
+    def write(self, decisions: Iterable[Decision]) -> None:
+        out = self._out
+        for d in decisions:
+            out.write(decision_line(d))
+            out.write("\n")
+            self.written += 1
+
+    def flush(self) -> None:
+        """Make what was written durable before the store commits."""
+        self._out.flush()
+        if self._durable:
+            os.fsync(self._out.fileno())
+
+    def close(self) -> None:
+        self.flush()
+        if self.path != STDIN:
+            self._out.close()
+
+
+def _encode(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_QUOTE = json.JSONEncoder(ensure_ascii=False).encode
+_NO_CASE_REASONS = _encode([NO_ACTIVE_CASE.to_dict()])
+
+
+def decision_line(d: Decision) -> str:
+    """The decision as one JSON line; the common "no active case" line is
+    assembled from parts (it is most of what a replay writes)."""
+    if d.case_id is None and d.reasons == (NO_ACTIVE_CASE,):
+        event_ids = ",".join(_QUOTE(e) for e in d.event_ids)
+        return (
+            f'{{"decision_id":"{d.decision_id}","event_ids":[{event_ids}],'
+            f'"person_id":{_QUOTE(d.person_id)},"case_id":null,"benefit":null,'
+            f'"decision":"{d.outcome}","reasons":{_NO_CASE_REASONS},"before":null,"after":null,'
+            f'"rule_pack":{_QUOTE(d.rule_pack)},'
+            f'"effective_date":"{d.effective_date.isoformat()}","parameters":null,"hold":null}}'
+        )
+    return _encode(d.to_record())
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,223 @@
+"""The store side of the stream: everything read inside a batch's transaction.
+
+Several consumers may decide at once. Each batch locks the cases it touches
+(in case id order, so two batches never wait on each other in a circle) and
+reads their persons, windows and review items fresh under that lock, so a
+family whose events arrive on different partitions still gets one decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from eventfilter.adapters.sql import codec
+from eventfilter.adapters.sql.models import CASES, ITEMS, OUTBOX, PROCESSED, PROTECTED_ADDRESSES, WINDOWS
+from eventfilter.adapters.sql.store import aware
+from eventfilter.core.engine import Window
+from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.ports import OutMessage
+from eventfilter.records import OpenItem
+
+CHUNK = 500
+OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
+
+
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def _marks(conn: Connection, n: int) -> str:
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    return ", ".join(mark for _ in range(n))
+
+
+def _in(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    """`column` is one of `values`, as a list of placeholders. (On PostgreSQL,
+    `= ANY(array)` looks cheaper but measured several times slower at the
+    tail: psycopg prepares it and the generic plan loses the index.)"""
+    return f"{column} IN ({_marks(conn, len(values))})", tuple(values)
+
+
+def seen(
+    conn: Connection, event_ids: Sequence[str], message_ids: Sequence[str]
+) -> tuple[dict[str, str], set[str]]:
+    """Event ids already decided (with their content hash) and message ids already taken."""
+    events: dict[str, str] = {}
+    for chunk in _chunks(list(event_ids)):
+        where, params = _in(conn, "event_id", chunk)
+        sql = f"SELECT event_id, content_hash FROM processed_events WHERE {where}"
+        events.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
+    messages: set[str] = set()
+    for chunk in _chunks(list(message_ids)):
+        where, params = _in(conn, "message_id", chunk)
+        messages.update(
+            r[0]
+            for r in conn.exec_driver_sql(f"SELECT message_id FROM processed_events WHERE {where}", params)
+        )
+    return events, messages
+
+
+def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
+    wanted = sorted({i for i in ids if i})
+    found = []
+    for chunk in _chunks(wanted):
+        where, params = _in(conn, "person_id", chunk)
+        found += [
+            codec.person_of_raw(r)
+            for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params)
+        ]
+    return found
+
+
+def candidate_cases(
+    conn: Connection, beneficiaries: Iterable[str], addresses: Iterable[str], named_as_partner: Iterable[str]
+) -> list[str]:
+    """Active cases whose beneficiary is one of these persons, whose dwelling is one of
+    these addresses, or whose beneficiary names one of `named_as_partner` as partner."""
+    found: set[str] = set()
+    for column, values in (("beneficiary_id", beneficiaries), ("dwelling_address_id", addresses)):
+        wanted = sorted({v for v in values if v})
+        for chunk in _chunks(wanted):
+            sql = (
+                f"SELECT case_id FROM cases WHERE in_active_set AND {column} IN ({_marks(conn, len(chunk))})"
+            )
+            found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
+    wanted = sorted({v for v in named_as_partner if v})
+    for chunk in _chunks(wanted):
+        sql = (
+            "SELECT c.case_id FROM cases c JOIN persons p ON p.person_id = c.beneficiary_id"
+            f" WHERE c.in_active_set AND p.partner_id IN ({_marks(conn, len(chunk))})"
+        )
+        found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
+    return sorted(found)
+
+
+def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
+    """The cases, locked for this transaction, in case id order."""
+    out = []
+    for chunk in _chunks(sorted(case_ids)):
+        query = select(CASES).where(CASES.c.case_id.in_(list(chunk))).order_by(CASES.c.case_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=skip_locked)
+        out += [codec.case_of(r) for r in conn.execute(query).mappings()]
+    return out
+
+
+def case_persons(
+    conn: Connection, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()
+) -> list[Person]:
+    """What the cases' rules read, besides what is loaded already (`have`): the
+    beneficiaries, their partners, and everyone at their addresses, at the
+    cases' dwellings (children at home live at the beneficiary's address), and
+    at the addresses the batch's events move people to (`moving_to`): a
+    beneficiary who moves in the batch joins whoever lives there already."""
+    known: dict[str, Person] = dict(have)
+    for p in persons(conn, [c.beneficiary_id for c in cases if c.beneficiary_id not in known]):
+        known[p.person_id] = p
+    beneficiaries = [known[c.beneficiary_id] for c in cases if c.beneficiary_id in known]
+    for p in persons(
+        conn, [b.partner_id for b in beneficiaries if b.partner_id and b.partner_id not in known]
+    ):
+        known[p.person_id] = p
+    addresses = sorted(
+        {b.address_id for b in beneficiaries if b.address_id}
+        | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
+        | set(moving_to)
+    )
+    for chunk in _chunks(addresses):
+        where, params = _in(conn, "address_id", chunk)
+        for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params):
+            p = codec.person_of_raw(r)
+            known.setdefault(p.person_id, p)
+    return [p for pid, p in known.items() if pid not in have]
+
+
+def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
+    """Which of these addresses a protected person lives or lived at since their protection began."""
+    t = PROTECTED_ADDRESSES
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(addresses))):
+        found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(list(chunk)))).scalars())
+    return found
+
+
+def windows(conn: Connection, case_ids: Sequence[str]) -> list[Window]:
+    out = []
+    for chunk in _chunks(list(case_ids)):
+        rows = conn.execute(select(WINDOWS.c.body).where(WINDOWS.c.case_id.in_(list(chunk))))
+        out += [Window.from_dict(r.body) for r in rows]
+    return out
+
+
+def due_windows(conn: Connection, opened_before: float, limit: int) -> list[str]:
+    rows = conn.execute(
+        select(WINDOWS.c.case_id)
+        .where(WINDOWS.c.opened_at <= opened_before)
+        .order_by(WINDOWS.c.opened_at)
+        .limit(limit)
+    )
+    return [r.case_id for r in rows]
+
+
+def all_windows(conn: Connection, limit: int) -> list[str]:
+    return [
+        r.case_id for r in conn.execute(select(WINDOWS.c.case_id).order_by(WINDOWS.c.opened_at).limit(limit))
+    ]
+
+
+def open_window_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(WINDOWS)).scalar_one())
+
+
+def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
+    out: dict[str, OpenItem] = {}
+    for chunk in _chunks(list(case_ids)):
+        rows = conn.execute(
+            select(ITEMS).where(ITEMS.c.status == "open", ITEMS.c.case_id.in_(list(chunk)))
+        ).mappings()
+        for r in rows:
+            out[r["case_id"]] = OpenItem(
+                r["case_id"],
+                r["due_date"],
+                r["urgent_code"],
+                aware(r["opened_at"]),
+                r["item_id"],
+                changed=False,
+            )
+    return out
+
+
+def effects(conn: Connection, event_ids: Sequence[str]) -> dict[str, Effect]:
+    found: dict[str, Effect] = {}
+    for chunk in _chunks(list(event_ids)):
+        rows = conn.execute(
+            select(PROCESSED.c.event_id, PROCESSED.c.effects).where(PROCESSED.c.event_id.in_(list(chunk)))
+        )
+        found.update({r.event_id: codec.effect_of(r.event_id, r.effects) for r in rows})
+    return found
+
+
+def claim_outbox(conn: Connection, limit: int) -> list[tuple[int, OutMessage]] | None:
+    """The oldest unpublished messages, or None when another process is publishing."""
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({OUTBOX_LOCK})").scalar_one()
+        if not got:
+            return None
+    rows = conn.execute(
+        select(OUTBOX.c.seq, OUTBOX.c.routing_key, OUTBOX.c.message_id, OUTBOX.c.body)
+        .order_by(OUTBOX.c.seq)
+        .limit(limit)
+    )
+    return [(r.seq, OutMessage(r.routing_key, r.message_id, r.body.encode())) for r in rows]
+
+
+def delete_outbox(conn: Connection, up_to: int) -> None:
+    conn.execute(OUTBOX.delete().where(OUTBOX.c.seq <= up_to))
+
+
+def outbox_size(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one())

@@ -1,0 +1,367 @@
+"""The filter: events in, decisions out, in memory and without I/O.
+
+For each event it works out the writes, routes the change to the cases it
+touches, and gathers the events of a case that share an effective date in
+one *window*: the window keeps the evaluation from before its first event and
+is decided on the facts after its last. A case has at most one open window;
+an event for the case with another effective date closes the open one first,
+so every decision compares one clean before with one clean after. Replay
+closes the remaining windows at the end of input; the stream closes each
+`settle_seconds` after it opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eventfilter.core import routing
+from eventfilter.core.cases import CaseBook
+from eventfilter.core.decide import PASS, SUSPEND, Trigger, decide
+from eventfilter.core.evaluation import Evaluation, redacted
+from eventfilter.core.events import CORRECTION, STATE_TYPES, CorrectionData, Event
+from eventfilter.core.facts import Case, Effect
+from eventfilter.core.pack import BenefitSpec, RulePack
+from eventfilter.core.reasons import NO_ACTIVE_CASE, REDACTED, HideAddress, Reason, unknown_correction
+from eventfilter.core.rules import MODELS
+from eventfilter.core.state import RegisterState
+
+PLACE = "place"
+LIFT = "lift"
+
+
+@dataclass(slots=True)
+class Window:
+    """Events of one case and one effective date, waiting to be decided together."""
+
+    case_id: str
+    effective_date: date
+    person_id: str
+    before: Evaluation
+    opened_at: float
+    protected: bool = False
+    event_ids: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)  # withdrawn events the filter knew
+    unknown_corrections: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "effective_date": self.effective_date.isoformat(),
+            "person_id": self.person_id,
+            "before": self.before.to_dict(),
+            "opened_at": self.opened_at,
+            "protected": self.protected,
+            "event_ids": self.event_ids,
+            "types": self.types,
+            "corrections": self.corrections,
+            "unknown_corrections": self.unknown_corrections,
+        }
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Window:
+        return Window(
+            case_id=d["case_id"],
+            effective_date=date.fromisoformat(d["effective_date"]),
+            person_id=d["person_id"],
+            before=Evaluation.from_dict(d["before"]),
+            opened_at=float(d["opened_at"]),
+            protected=bool(d["protected"]),
+            event_ids=list(d["event_ids"]),
+            types=list(d["types"]),
+            corrections=list(d["corrections"]),
+            unknown_corrections=list(d["unknown_corrections"]),
+        )
+
+
+@dataclass(slots=True)
+class Decision:
+    """A decision; a value, never changed once made (plain, not frozen: it is
+    made for every event, and frozen dataclasses are slow to build)."""
+
+    decision_id: str
+    event_ids: tuple[str, ...]
+    person_id: str
+    case_id: str | None
+    benefit: str | None
+    outcome: str
+    reasons: tuple[Reason, ...]
+    before: Evaluation | None
+    after: Evaluation | None
+    rule_pack: str
+    effective_date: date
+    parameters: Mapping[str, Any] | None = None
+    parameter_set: str | None = None  # names `parameters` (same values, same key)
+    hold: str | None = None  # PLACE, LIFT or None
+    event_types: tuple[str, ...] = ()  # the types of `event_ids` (not part of the record)
+
+    def to_record(self) -> dict[str, Any]:
+        """The decision as contract.md §4 lays it out (plus effective_date,
+        parameters and hold, which the contract leaves room for)."""
+        return {
+            "decision_id": self.decision_id,
+            "event_ids": list(self.event_ids),
+            "person_id": self.person_id,
+            "case_id": self.case_id,
+            "benefit": self.benefit,
+            "decision": self.outcome,
+            "reasons": [reason.to_dict() for reason in self.reasons],
+            "before": self.before.summary() if self.before is not None else None,
+            "after": self.after.summary() if self.after is not None else None,
+            "rule_pack": self.rule_pack,
+            "effective_date": self.effective_date.isoformat(),
+            "parameters": dict(self.parameters) if self.parameters is not None else None,
+            "hold": self.hold,
+        }
+
+
+class WindowNotLoaded(LookupError):
+    """A case's open window is kept in the store and was not loaded before
+    an event touched the case (a bug in the caller: see `routing.candidates`)."""
+
+
+def decision_id(case_id: str | None, event_ids: Iterable[str]) -> str:
+    """Stable: the same case and events always give the same id."""
+    key = f"{case_id or '-'}|{'|'.join(event_ids)}"
+    return "d-" + hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+
+
+class Engine:
+    def __init__(
+        self,
+        pack: RulePack,
+        state: RegisterState,
+        book: CaseBook,
+        windows: Iterable[Window] = (),
+    ) -> None:
+        self.pack = pack
+        self.state = state
+        self.book = book
+        self.windows: dict[str, Window] = {w.case_id: w for w in windows}
+        # Cases whose open window is kept in the store only (a national replay
+        # holds one open window per case): the caller loads them before a
+        # batch touches them.
+        self.spilled: set[str] = set()
+        # Effects of events a correction may name: this batch's, plus those the
+        # caller loads from the store before the batch. Drained by the caller.
+        self.effects: dict[str, Effect] = {}
+        self.new_effects: list[Effect] = []
+        self.changed_windows: set[str] = set()
+        self._known_types = pack.not_read_types | STATE_TYPES
+
+    # -- events ------------------------------------------------------------
+    def process(self, event: Event, now: float = 0.0) -> list[Decision]:
+        """Apply one valid, new event; return the decisions it closed."""
+        writes = self.state.plan(event, self.effects)
+        affected = (
+            (event.person_id,)
+            if not writes
+            else dict.fromkeys([event.person_id, *(w.person_id for w in writes)])
+        )
+        touched = routing.touched(self.book, self.state, affected, writes)
+
+        closed: list[Decision] = []
+        windows: list[Window] = []
+        for case_id in sorted(touched):
+            window = self.windows.get(case_id)
+            if window is None and case_id in self.spilled:
+                raise WindowNotLoaded(
+                    f"The open window of case {case_id} was not loaded before event {event.event_id}."
+                )
+            if window is not None and window.effective_date != event.effective_date:
+                closed.append(self._close(window))
+                window = None
+            if window is None:
+                window = self._open(touched[case_id], event, now)
+            windows.append(window)
+
+        effect = self.state.apply(event, writes)
+        self.effects[event.event_id] = effect  # seen, even when it changed nothing
+        if writes:
+            self.new_effects.append(effect)
+
+        withdrawn = self._withdrawn(event)
+        for window in windows:
+            window.event_ids.append(event.event_id)
+            if event.type not in window.types:
+                window.types.append(event.type)
+            if withdrawn is not None:
+                (window.corrections if withdrawn[1] else window.unknown_corrections).append(withdrawn[0])
+            self.changed_windows.add(window.case_id)
+        if not touched:
+            closed.append(self._no_case(event, withdrawn))
+        return closed
+
+    def _withdrawn(self, event: Event) -> tuple[str, bool] | None:
+        """For a correction: the event it withdraws, and whether the filter knew it."""
+        if event.type != CORRECTION:
+            return None
+        assert isinstance(event.data, CorrectionData)
+        target = event.data.corrects_event_id
+        return target, target in self.effects
+
+    def _open(self, case: Case, event: Event, now: float) -> Window:
+        spec = self.pack.benefits[case.benefit]
+        before = self.evaluate(case, spec, event.effective_date)
+        window = Window(
+            case_id=case.case_id,
+            effective_date=event.effective_date,
+            person_id=event.person_id,
+            before=before,
+            opened_at=now,
+            protected=self.state.is_protected(case.beneficiary_id),
+        )
+        self.windows[case.case_id] = window
+        return window
+
+    def _no_case(self, event: Event, withdrawn: tuple[str, bool] | None) -> Decision:
+        reasons: tuple[Reason, ...] = (NO_ACTIVE_CASE,)
+        if withdrawn is not None and not withdrawn[1]:
+            reasons = (NO_ACTIVE_CASE, unknown_correction(None, (withdrawn[0],)))
+        return Decision(
+            decision_id=decision_id(None, (event.event_id,)),
+            event_ids=(event.event_id,),
+            person_id=event.person_id,
+            case_id=None,
+            benefit=None,
+            outcome=PASS,
+            reasons=reasons,
+            before=None,
+            after=None,
+            rule_pack=self.pack.label,
+            effective_date=event.effective_date,
+        )
+
+    # -- deciding ----------------------------------------------------------
+    def evaluate(self, case: Case, spec: BenefitSpec, on: date) -> Evaluation:
+        return MODELS[spec.model].evaluate(case, self.state, on, spec)
+
+    def redecide(self, case_id: str, before: Evaluation, on: date, tag: str) -> Decision:
+        """Decide a case again, on the facts as they are now (after a caseworker
+        corrected them), against its last decision's `after`.
+
+        The hold is placed on a suspend, and lifted when the facts now show the
+        case eligible: the caseworker's corrected facts decide.
+        """
+        case = self.book.cases[case_id]
+        spec = self.pack.benefits[case.benefit]
+        after = self.evaluate(case, spec, on)
+        trigger = Trigger(types=("redecide",))
+        hide = self._hider(self.state.is_protected(case.beneficiary_id))
+        outcome, reasons = decide(spec, before, after, trigger, hide)
+        hold = None
+        if outcome == SUSPEND and case.hold_event_ids is None:
+            case.hold_event_ids = ()
+            hold = PLACE
+        elif case.hold_event_ids is not None and after.eligible is True:
+            case.hold_event_ids = None
+            hold = LIFT
+        if hold is not None:
+            self.book.dirty.add(case_id)
+        params = spec.params_on(on)
+        return Decision(
+            decision_id=decision_id(case_id, [tag]),
+            event_ids=(),
+            person_id=case.beneficiary_id,
+            case_id=case_id,
+            benefit=case.benefit,
+            outcome=outcome,
+            reasons=tuple(reasons),
+            before=redacted(before, hide, REDACTED),
+            after=redacted(after, hide, REDACTED),
+            rule_pack=self.pack.label,
+            effective_date=on,
+            parameters=params.as_record(),
+            parameter_set=params.key,
+            hold=hold,
+        )
+
+    def spill(self) -> None:
+        """Forget the open windows (all of them kept in the store): they are
+        loaded again when an event touches their case."""
+        self.mark_spilled(self.windows)
+        self.windows.clear()
+
+    def mark_spilled(self, case_ids: Iterable[str]) -> None:
+        cases = self.book.cases
+        self.spilled.update(cases[c].case_id if c in cases else c for c in case_ids)  # one string per id
+
+    def unspill(self, windows: Iterable[Window]) -> None:
+        """Windows loaded from the store."""
+        for w in windows:
+            self.windows[w.case_id] = w
+            self.spilled.discard(w.case_id)
+
+    def close_all(self) -> list[Decision]:
+        """End of input: decide every open window (in memory)."""
+        order = sorted(self.windows.values(), key=lambda w: (w.effective_date, w.case_id))
+        return [self._close(w) for w in order]
+
+    def close_due(self, now: float, settle_seconds: float) -> list[Decision]:
+        """Stream: decide the windows opened `settle_seconds` ago or earlier."""
+        due = [w for w in self.windows.values() if w.opened_at + settle_seconds <= now]
+        due.sort(key=lambda w: (w.opened_at, w.case_id))
+        return [self._close(w) for w in due]
+
+    def _close(self, window: Window) -> Decision:
+        del self.windows[window.case_id]
+        self.changed_windows.add(window.case_id)
+        case = self.book.cases[window.case_id]
+        spec = self.pack.benefits[case.benefit]
+        after = self.evaluate(case, spec, window.effective_date)
+        trigger = Trigger(
+            types=tuple(window.types),
+            unknown_types=tuple(t for t in window.types if t not in self._known_types),
+            only_not_read=all(t in self.pack.not_read_types for t in window.types),
+            unknown_corrections=tuple(window.unknown_corrections),
+        )
+        protected = window.protected or self.state.is_protected(case.beneficiary_id)
+        hide = self._hider(protected)
+        outcome, reasons = decide(spec, window.before, after, trigger, hide)
+        hold = self._hold(case, outcome, window, after)
+        params = spec.params_on(window.effective_date)
+        return Decision(
+            decision_id=decision_id(case.case_id, window.event_ids),
+            event_ids=tuple(window.event_ids),
+            person_id=window.person_id,
+            case_id=case.case_id,
+            benefit=case.benefit,
+            outcome=outcome,
+            reasons=tuple(reasons),
+            before=redacted(window.before, hide, REDACTED),
+            after=redacted(after, hide, REDACTED),
+            rule_pack=self.pack.label,
+            effective_date=window.effective_date,
+            parameters=params.as_record(),
+            parameter_set=params.key,
+            hold=hold,
+            event_types=tuple(window.types),
+        )
+
+    def _hider(self, beneficiary_protected: bool) -> HideAddress:
+        state = self.state
+
+        def hide(address: str | None) -> bool:
+            return beneficiary_protected or state.is_protected_address(address)
+
+        return hide
+
+    def _hold(self, case: Case, outcome: str, window: Window, after: Evaluation) -> str | None:
+        """Place eventfilter's hold on a suspend; lift it when a correction
+        withdrew an event that caused it and eligibility is restored."""
+        if outcome == SUSPEND:
+            if case.hold_event_ids is None:
+                case.hold_event_ids = tuple(window.event_ids)
+                self.book.dirty.add(case.case_id)
+                return PLACE
+            return None
+        held = case.hold_event_ids
+        if held is not None and after.eligible is True and set(window.corrections) & set(held):
+            case.hold_event_ids = None
+            self.book.dirty.add(case.case_id)
+            return LIFT
+        return None

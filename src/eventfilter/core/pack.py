@@ -1,0 +1,128 @@
+"""The rule pack as the core sees it: dated parameters with legal references.
+
+Built and validated by `eventfilter.rulepack` from config/; the core only
+reads it. Values are looked up for an evaluation date, never for "today".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, TypeVar
+
+from eventfilter.core.evaluation import plain
+
+Consequence = Literal["suspend", "review"]
+ParamValue = float | str | tuple[str, ...]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DatedValue:
+    valid_from: date
+    value: ParamValue
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    values: tuple[DatedValue, ...]  # sorted by valid_from, at least one
+    reference: str
+    description: str = ""
+
+    def at(self, on: date) -> DatedValue:
+        """The value in force on `on`; before the first date, the first value
+        (the decision records which value and valid_from it used)."""
+        starts = [v.valid_from for v in self.values]
+        return self.values[max(0, bisect_right(starts, on) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionSpec:
+    name: str
+    consequence: Consequence
+    legal_ref: str
+    description: str = ""
+
+
+class Params:
+    """Parameter values in force on one date, as plain attributes for rules."""
+
+    __slots__ = ("_memo", "_used", "_values", "key")
+
+    def __init__(self, values: dict[str, DatedValue]) -> None:
+        self._values = values
+        self._memo: dict[object, object] = {}
+        self._used = {name: plain(v.value) for name, v in values.items()}
+        # Names the set of values, so a store keeps each set once.
+        canonical = json.dumps(self._used, sort_keys=True, separators=(",", ":"))
+        self.key = hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
+
+    def num(self, name: str) -> float:
+        value = self._values[name].value
+        assert isinstance(value, float | int), f"parameter {name} is not a number"
+        return float(value)
+
+    def text(self, name: str) -> str:
+        return str(self._values[name].value)
+
+    def words(self, name: str) -> tuple[str, ...]:
+        value = self._values[name].value
+        return value if isinstance(value, tuple) else (str(value),)
+
+    def as_record(self) -> dict[str, ParamValue]:
+        return self._used
+
+    def resolved(self, build: Callable[[Params], T]) -> T:
+        """What `build` makes of these values, made once (a rule's own compact form)."""
+        found = self._memo.get(build)
+        if found is None:
+            found = self._memo[build] = build(self)
+        return found  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class BenefitSpec:
+    name: str
+    model: str
+    title: str
+    legal_ref: str
+    currency: str
+    criteria: dict[str, CriterionSpec]
+    parameters: dict[str, Parameter]
+    _cache: dict[date, Params] = field(default_factory=dict, compare=False, repr=False)
+    suspend_criteria: frozenset[str] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        suspend = frozenset(n for n, c in self.criteria.items() if c.consequence == "suspend")
+        object.__setattr__(self, "suspend_criteria", suspend)
+
+    def params_on(self, on: date) -> Params:
+        cached = self._cache.get(on)
+        if cached is None:
+            cached = Params({name: p.at(on) for name, p in self.parameters.items()})
+            self._cache[on] = cached
+        return cached
+
+    def consequence(self, criterion: str) -> Consequence:
+        return self.criteria[criterion].consequence
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    version: str
+    benefits: dict[str, BenefitSpec]
+    not_read_types: frozenset[str]
+    reason_texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def knows_type(self, event_type: str, state_types: frozenset[str]) -> bool:
+        return event_type in state_types or event_type in self.not_read_types

@@ -1,0 +1,48 @@
+"""One error hierarchy. Each message is one plain sentence for a person;
+the CLI alone maps these to exit statuses."""
+
+from __future__ import annotations
+
+
+class EventFilterError(Exception):
+    """Root of every error eventfilter raises on purpose."""
+
+
+class ConfigError(EventFilterError):
+    """The rule pack or settings are missing or malformed."""
+
+
+class InputError(EventFilterError):
+    """An input file cannot be read at all (a bad line is a dead letter instead)."""
+
+
+class StoreError(EventFilterError):
+    """The database cannot be reached or used."""
+
+
+class SchemaOutdated(StoreError):
+    """The database schema is older than this release."""
+
+
+class UsageError(EventFilterError):
+    """A request that cannot be carried out as asked (bad argument values)."""
+
+
+class NotFound(UsageError):
+    """An id that names nothing (a review item, a case, a caseworker)."""
+
+
+class NotAllowed(UsageError):
+    """An action not allowed from the current state (resolving a resolved item)."""
+
+
+class AccessDenied(EventFilterError):
+    """A caseworker acting outside their municipalities."""
+
+
+class Conflict(EventFilterError):
+    """Someone else changed the same thing first."""
+
+
+class BrokerError(EventFilterError):
+    """The message broker cannot be reached or used."""

@@ -1,0 +1,210 @@
+"""The common event lines, parsed without pydantic.
+
+Nearly every line of a national feed is an income report, an address change,
+or a type no rule reads, in its plainest form. For those this module checks
+the contract by hand and builds the same event and the same content hash as
+`formats.parse_event` would. Anything it is not certain about (another type,
+an unusual value, a field that breaks the contract) it leaves to
+`formats.parse_event`, which also words the error. The test suite holds the
+two to the same answers line by line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, datetime
+from sys import intern
+from typing import Any
+
+import orjson
+
+from eventfilter.core import events as ev
+
+_DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
+_STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z\Z")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")
+_COUNTRY = re.compile(r"[A-Z]{2}\Z")
+_TYPED = frozenset(
+    {"address_change", "marital_status_change", "birth", "income_change", "protected_address", "correction"}
+)
+_DAYS: dict[str, date] = {}
+_STAMPS: dict[str, str] = {}  # seen recorded_at -> the core's form (a feed repeats its seconds)
+_MISSING = object()
+
+
+def _plain(text: str) -> bool:
+    """Text that JSON writes as it stands, whichever serializer (no quote,
+    backslash or control character; anything unusual counts as not plain)."""
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+def _person(text: str) -> bool:
+    """[0-9A-Za-z-]{1,64}"""
+    if not 0 < len(text) <= 64 or not text.isascii():
+        return False
+    rest = text.replace("-", "")
+    return rest.isalnum() or rest == ""
+
+
+def parse(raw: str | bytes) -> tuple[ev.Event, str] | None:
+    """The event and its content hash, or None: let the full parser decide."""
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    if type(obj) is not dict:
+        return None
+    event_id = obj.get("event_id")
+    kind = obj.get("type")
+    person_id = obj.get("person_id")
+    if (
+        type(event_id) is not str
+        or not 0 < len(event_id) <= 200
+        or not _plain(event_id)
+        or type(kind) is not str
+        or type(person_id) is not str
+        or not _person(person_id)
+    ):
+        return None
+    day_text = obj.get("effective_date")
+    day = _day(day_text)
+    if day is None:
+        return None
+    stamp = obj.get("recorded_at")
+    if stamp is None:
+        recorded = None
+    elif type(stamp) is str:
+        recorded = _STAMPS.get(stamp)
+        if recorded is None:
+            if not _stamp_ok(stamp):
+                return None
+            recorded = intern(stamp[:-1] + "+00:00")
+            if len(_STAMPS) < 200_000:
+                _STAMPS[stamp] = recorded
+    else:
+        return None
+    data = obj.get("data", _MISSING)
+    if kind == "income_change":
+        parsed = _income(data)
+    elif kind == "address_change":
+        parsed = _address(data)
+    elif kind in _TYPED or not 0 < len(kind) <= 200 or not _plain(kind):
+        return None
+    else:
+        parsed = _other(data)
+    if parsed is None:
+        return None
+    value, data_json = parsed
+    canonical = (
+        f'{{"event_id":"{event_id}","person_id":"{person_id}","effective_date":"{day_text}",'
+        f'"recorded_at":{"null" if stamp is None else chr(34) + stamp + chr(34)},'
+        f'"type":"{kind}","data":{data_json}}}'
+    )
+    digest = hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
+    return ev.Event(event_id, kind, person_id, day, recorded, value), digest
+
+
+def _day(text: Any) -> date | None:
+    if type(text) is not str:
+        return None
+    found = _DAYS.get(text)
+    if found is not None:
+        return found
+    m = _DAY.match(text)
+    if m is None:
+        return None
+    try:
+        found = date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+    if len(_DAYS) < 100_000:
+        _DAYS[text] = found
+    return found
+
+
+def _stamp_ok(text: str) -> bool:
+    m = _STAMP.match(text)
+    if m is None:
+        return False
+    try:
+        y, mo, d, h, mi, s = (int(x) for x in m.groups())
+        datetime(y, mo, d, h, mi, s)
+    except ValueError:
+        return False
+    return True
+
+
+def _text(value: Any) -> str | None:
+    """A JSON string or null, as both serializers write it (plain text only)."""
+    if value is None:
+        return "null"
+    if type(value) is str and _plain(value):
+        return f'"{value}"'
+    return None
+
+
+def _amount(value: Any) -> float | None:
+    """An amount whose JSON form is the same from both serializers."""
+    if type(value) is int:
+        amount = float(value)
+    elif type(value) is float:
+        amount = value
+    else:
+        return None
+    if not (amount == 0.0 or 1e-4 <= amount < 1e15):
+        return None
+    return amount
+
+
+def _income(data: Any) -> tuple[ev.EventData, str] | None:
+    if type(data) is not dict:
+        return None
+    period = data.get("period")
+    amount = _amount(data.get("amount"))
+    source = data.get("source")
+    source_json = _text(source)
+    if type(period) is not str or not _MONTH.match(period) or amount is None or source_json is None:
+        return None
+    return (
+        ev.IncomeData(intern(period), amount, source),
+        f'{{"period":"{period}","amount":{amount!r},"source":{source_json}}}',
+    )
+
+
+def _address(data: Any) -> tuple[ev.EventData, str] | None:
+    if type(data) is not dict or "address_id" not in data:
+        return None
+    address, municipality, country = data["address_id"], data.get("municipality_code"), data.get("country")
+    address_json, municipality_json = _text(address), _text(municipality)
+    if address_json is None or municipality_json is None:
+        return None
+    if type(country) is not str or not _COUNTRY.match(country):
+        return None
+    return (
+        ev.AddressData(address, municipality, country),
+        f'{{"address_id":{address_json},"municipality_code":{municipality_json},"country":"{country}"}}',
+    )
+
+
+def _other(data: Any) -> tuple[ev.EventData, str] | None:
+    """A type no fact depends on: its data is kept as it came (plain values only)."""
+    if data is _MISSING:
+        return ev.NoData(), "{}"
+    if type(data) is not dict:
+        return None
+    parts = []
+    for key, value in data.items():
+        if not _plain(key):
+            return None
+        if value is True or value is False:
+            text = "true" if value else "false"
+        elif type(value) is int and -(2**53) < value < 2**53:
+            text = str(value)
+        else:
+            found = _text(value)
+            if found is None:
+                return None
+            text = found
+        parts.append(f'"{key}":{text}')
+    return ev.NoData(), "{" + ",".join(parts) + "}"

@@ -1,0 +1,1 @@
+"""The use cases: import extracts, replay events, read the queue and holds."""

@@ -1,0 +1,382 @@
+"""The stream: decide register events as messages arrive, with several
+consumers at once.
+
+Each batch is one transaction. It takes the messages' events (dropping
+duplicates by message id and event id), reads the persons they name, finds
+the cases they may touch, locks those cases, reads everything the cases'
+rules need fresh under the lock (persons, open windows, review items),
+decides with the same engine as replay, and commits the decisions, holds,
+review items, windows, processed ids and the outbox messages for the
+payment system together. Only then are the messages acknowledged; only
+then is the outbox published. A crash anywhere loses nothing: uncommitted
+messages are redelivered and decided then, committed ones are duplicates.
+
+A case's window closes `settle_seconds` after its first event: windows live
+in the store, so a restart finishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from eventfilter.adapters.sql import stream as q
+from eventfilter.adapters.sql.store import SqlStore
+from eventfilter.core.cases import CaseBook
+from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
+from eventfilter.core.events import CORRECTION, AddressData, BirthData, CorrectionData, Event, MaritalData
+from eventfilter.core.facts import Effect, Group
+from eventfilter.core.pack import RulePack
+from eventfilter.core.state import RegisterState
+from eventfilter.formats import Malformed, parse_event
+from eventfilter.ports import Broker, Delivery
+from eventfilter.records import (
+    AuditEntry,
+    BatchChanges,
+    DeadLetter,
+    OpenItem,
+    ProcessedEvent,
+    RecordedDecision,
+)
+from eventfilter.service import wording
+from eventfilter.service.messages import decision_message, hold_message
+from eventfilter.service.review import attach
+from eventfilter.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+Clock = Callable[[], datetime]
+
+
+class StreamMetrics(Protocol):
+    def consumed(self, n: int, redelivered: int) -> None: ...
+    def decided(self, outcome: str, benefit: str | None) -> None: ...
+    def dead_lettered(self, n: int) -> None: ...
+    def latency(self, seconds: float) -> None: ...
+
+
+class NoMetrics:
+    def consumed(self, n: int, redelivered: int) -> None:
+        return None
+
+    def decided(self, outcome: str, benefit: str | None) -> None:
+        return None
+
+    def dead_lettered(self, n: int) -> None:
+        return None
+
+    def latency(self, seconds: float) -> None:
+        return None
+
+
+@dataclass
+class BatchResult:
+    decisions: list[Decision] = field(default_factory=list)
+    dead: list[tuple[Delivery, str]] = field(default_factory=list)  # for the dead-letter queue
+    duplicates: int = 0
+    decided_events: int = 0
+
+
+class StreamProcessor:
+    def __init__(
+        self,
+        store: SqlStore,
+        pack: RulePack,
+        settings: Settings,
+        clock: Clock,
+        metrics: StreamMetrics | None = None,
+        source: str = "stream",
+    ) -> None:
+        self.store = store
+        self.pack = pack
+        self.settings = settings
+        self.clock = clock
+        self.metrics: StreamMetrics = metrics or NoMetrics()
+        self.source = source
+
+    # -- a batch of messages ----------------------------------------------------------
+    def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
+        at = self.clock()
+        now = at.timestamp()
+        result = BatchResult()
+        changes = BatchChanges(at=at)
+        parsed: list[tuple[Delivery, Event, str]] = []
+        for d in deliveries:
+            try:
+                event, digest = parse_event(d.body)
+            except Malformed as exc:
+                self._reject(d, str(exc), changes, result)
+                continue
+            parsed.append((d, event, digest))
+        self.metrics.consumed(len(deliveries), sum(1 for d in deliveries if d.redelivered))
+
+        with self.store.write_transaction() as conn:
+            known, taken = q.seen(
+                conn, [e.event_id for _, e, _ in parsed], [d.message_id for d, _, _ in parsed if d.message_id]
+            )
+            fresh: list[Event] = []
+            for d, event, digest in parsed:
+                if d.message_id is not None and d.message_id in taken:
+                    result.duplicates += 1
+                    continue
+                held = known.get(event.event_id)
+                if held is None:
+                    known[event.event_id] = digest
+                    if d.message_id is not None:
+                        taken.add(d.message_id)
+                    fresh.append(event)
+                    changes.processed.append(
+                        ProcessedEvent(
+                            event.event_id,
+                            digest,
+                            event.person_id,
+                            event.type,
+                            event.effective_date,
+                            d.message_id,
+                        )
+                    )
+                elif held == digest:
+                    result.duplicates += 1
+                else:
+                    message = f"Field 'event_id' {event.event_id!r} was used before for a different event."
+                    self._reject(d, message, changes, result)
+
+            withdrawn = q.effects(
+                conn, [e.data.corrects_event_id for e in fresh if isinstance(e.data, CorrectionData)]
+            )
+            state = RegisterState(q.persons(conn, _named(fresh, withdrawn)))
+            beneficiaries, addresses, partners = _candidates(fresh, state, withdrawn)
+            engine = self._mini_world(
+                conn, state, q.candidate_cases(conn, beneficiaries, addresses, partners), addresses
+            )
+            engine.effects.update(withdrawn)
+            decisions: list[Decision] = []
+            for event in fresh:
+                decisions.extend(engine.process(event, now))
+            decisions.extend(engine.close_due(now, self.settings.settle_seconds))
+            result.decided_events = len(fresh)
+            self._record(conn, engine, decisions, changes)
+            self.store.write_changes(conn, changes)
+        result.decisions = decisions
+        committed = self.clock().timestamp()
+        decided = {e.event_id for e in fresh}
+        for delivery, event, _ in parsed:
+            if delivery.published_at is not None and event.event_id in decided:
+                self.metrics.latency(max(0.0, committed - delivery.published_at))
+        for decision in decisions:
+            self.metrics.decided(decision.outcome, decision.benefit)
+        self.metrics.dead_lettered(len(result.dead))
+        return result
+
+    def reject(self, delivery: Delivery, reason: str) -> BatchResult:
+        """Dead-letter one message that could not be processed at all."""
+        result = BatchResult()
+        changes = BatchChanges(at=self.clock())
+        self._reject(delivery, reason, changes, result)
+        with self.store.write_transaction() as conn:
+            self.store.write_changes(conn, changes)
+        self.metrics.dead_lettered(1)
+        return result
+
+    def _reject(self, d: Delivery, reason: str, changes: BatchChanges, result: BatchResult) -> None:
+        position = f"message {d.message_id}" if d.message_id else f"delivery {d.tag}"
+        raw = d.body.decode("utf-8", "replace")
+        changes.dead_letters.append(
+            DeadLetter(d.queue or self.source, position, raw, f"{position.capitalize()}: {reason}")
+        )
+        result.dead.append((d, reason))
+
+    def _mini_world(
+        self,
+        conn: Connection,
+        state: RegisterState,
+        case_ids: Sequence[str],
+        addresses: Iterable[str] = (),
+        skip_locked: bool = False,
+    ) -> Engine:
+        """The locked cases with everything their rules read, fresh; `addresses`
+        are those the batch's events may move people to."""
+        cases = q.lock_cases(conn, case_ids, skip_locked)
+        for p in q.case_persons(conn, cases, state.persons, addresses):
+            state.add(p)
+        places = {p.address_id for p in state.persons.values() if p.address_id}
+        places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
+        state.protected_places.update(q.protected_among(conn, places))
+        return Engine(self.pack, state, CaseBook(cases), q.windows(conn, [c.case_id for c in cases]))
+
+    def _record(
+        self, conn: Connection, engine: Engine, decisions: list[Decision], changes: BatchChanges
+    ) -> None:
+        assert changes.at is not None
+        at = changes.at
+        state, book = engine.state, engine.book
+        items = q.open_items(conn, sorted({d.case_id for d in decisions if d.case_id}))
+        changed_items: dict[str, OpenItem] = {}
+        for d in decisions:
+            changes.outbox.append(decision_message(d))
+            if d.case_id is None or d.benefit is None:
+                continue
+            known = items.get(d.case_id)
+            item = attach(items, d, at, self.settings.deadlines)
+            changes.decisions.append(RecordedDecision(d, at, item))
+            codes = [r.code for r in d.reasons]
+            if d.hold == PLACE:
+                changes.audit.append(
+                    AuditEntry(
+                        at,
+                        "eventfilter",
+                        "hold_placed",
+                        wording.hold_placed(d.reasons[0].message),
+                        case_id=d.case_id,
+                        decision_id=d.decision_id,
+                    )
+                )
+                changes.outbox.append(
+                    hold_message(
+                        "placed", d.case_id, d.benefit, d.decision_id, at, codes, f"{d.decision_id}:hold"
+                    )
+                )
+            elif d.hold == LIFT:
+                changes.audit.append(
+                    AuditEntry(
+                        at,
+                        "eventfilter",
+                        "hold_lifted",
+                        wording.hold_lifted_by_correction(d.decision_id),
+                        case_id=d.case_id,
+                        decision_id=d.decision_id,
+                    )
+                )
+                changes.outbox.append(
+                    hold_message(
+                        "lifted", d.case_id, d.benefit, d.decision_id, at, codes, f"{d.decision_id}:lift"
+                    )
+                )
+            if item is not None and item.changed:
+                changed_items[item.case_id] = item
+                if known is None:
+                    changes.audit.append(
+                        AuditEntry(
+                            at,
+                            "eventfilter",
+                            "item_opened",
+                            wording.item_opened(item.due_date, item.urgent_code),
+                            case_id=d.case_id,
+                            item=item,
+                            decision_id=d.decision_id,
+                        )
+                    )
+        changes.items.extend(changed_items.values())
+        changes.persons = [state.persons[p] for p in state.dirty if p not in state.created]
+        changes.new_persons = [state.persons[p] for p in state.dirty & state.created]
+        changes.protected_addresses = set(state.protected_addresses)
+        changes.cases = [book.cases[c] for c in book.dirty]
+        changes.windows_open = [engine.windows[c] for c in engine.changed_windows if c in engine.windows]
+        changes.windows_closed = [c for c in engine.changed_windows if c not in engine.windows]
+        changes.effects = {e.event_id: e for e in engine.new_effects}
+
+    # -- windows that settled ------------------------------------------------------------
+    def close_due(self, limit: int = 500, everything: bool = False) -> list[Decision]:
+        """Decide the windows whose settle time has passed (or all, to flush before a cut-off).
+
+        Cases another consumer holds locked right now are left for the next round.
+        """
+        at = self.clock()
+        now = at.timestamp()
+        changes = BatchChanges(at=at)
+        with self.store.write_transaction() as conn:
+            due = (
+                q.all_windows(conn, limit)
+                if everything
+                else q.due_windows(conn, now - self.settings.settle_seconds, limit)
+            )
+            if not due:
+                return []
+            engine = self._mini_world(conn, RegisterState(), due, skip_locked=True)
+            decisions = (
+                engine.close_all() if everything else engine.close_due(now, self.settings.settle_seconds)
+            )
+            self._record(conn, engine, decisions, changes)
+            self.store.write_changes(conn, changes)
+        for d in decisions:
+            self.metrics.decided(d.outcome, d.benefit)
+        return decisions
+
+    def flush(self) -> int:
+        """Close every open window now; returns how many decisions that made."""
+        total = 0
+        while batch := self.close_due(everything=True):
+            total += len(batch)
+        return total
+
+    # -- the payment system's messages ----------------------------------------------------
+    def publish_outbox(self, broker: Broker, limit: int = 2000) -> int:
+        """Publish committed messages in order; at least once (ids are stable)."""
+        sent = 0
+        while True:
+            with self.store.write_transaction() as conn:
+                claimed = q.claim_outbox(conn, limit)
+                if not claimed:
+                    return sent
+                broker.publish([m for _, m in claimed])
+                q.delete_outbox(conn, claimed[-1][0])
+            sent += len(claimed)
+            if len(claimed) < limit:
+                return sent
+
+    def open_windows(self) -> int:
+        with self.store.connect() as conn:
+            return q.open_window_count(conn)
+
+
+def _named(events: Iterable[Event], withdrawn: dict[str, Effect]) -> set[str]:
+    ids: set[str] = set()
+    for e in events:
+        ids.add(e.person_id)
+        ids.update(e.named_persons())
+        if isinstance(e.data, CorrectionData) and e.data.corrects_event_id in withdrawn:
+            ids.update(w.person_id for w in withdrawn[e.data.corrects_event_id].writes)
+    return ids
+
+
+def _candidates(
+    events: Iterable[Event], state: RegisterState, withdrawn: dict[str, Effect]
+) -> tuple[set[str], set[str], set[str]]:
+    """Who might be a beneficiary, which addresses might be dwellings, and who
+    might be named as a partner, before or after these events."""
+    beneficiaries: set[str] = set()
+    addresses: set[str] = set()
+    partners: set[str] = set()
+
+    def person(pid: str) -> None:
+        beneficiaries.add(pid)
+        partners.add(pid)
+        p = state.get(pid)
+        if p is not None:
+            beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
+            if p.address_id:
+                addresses.add(p.address_id)
+
+    for e in events:
+        person(e.person_id)
+        data = e.data
+        if isinstance(data, AddressData | BirthData) and data.address_id:
+            addresses.add(data.address_id)
+        if isinstance(data, MaritalData) and data.partner_id:
+            beneficiaries.add(data.partner_id)
+        if isinstance(data, BirthData):
+            beneficiaries.update(data.parent_ids)
+        if e.type == CORRECTION and isinstance(data, CorrectionData):
+            for w in withdrawn.get(data.corrects_event_id, Effect("")).writes:
+                person(w.person_id)
+                for values in (w.old_values, w.values):
+                    if w.group is Group.ADDRESS and values and isinstance(values[0], str):
+                        addresses.add(values[0])
+                    elif w.group is Group.MARITAL and len(values) > 1 and isinstance(values[1], str):
+                        beneficiaries.add(values[1])
+                    elif w.group is Group.BIRTH and len(values) > 1 and isinstance(values[1], tuple):
+                        beneficiaries.update(values[1])
+    return beneficiaries, addresses, partners

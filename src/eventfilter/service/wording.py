@@ -1,0 +1,162 @@
+"""Plain words for the audit trail: why was this paid, why was this stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+OUTCOME_WORDS = {
+    "suspend": "Payment stopped",
+    "review": "Payment goes on; a caseworker must look",
+    "pass": "Payment goes on; nothing to do",
+}
+WHILE_HELD = {
+    "suspend": "Payment stays stopped",
+    "review": "Payment stays held; a caseworker must look",
+    "pass": "Payment stays held; nothing new",
+}
+
+
+def reason_text(reasons: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for r in reasons:
+        ref = f" ({r['legal_ref']})" if r.get("legal_ref") else ""
+        parts.append(f"{r['message']}{ref}")
+    return " ".join(parts)
+
+
+def decision(
+    outcome: str, reasons: Sequence[dict[str, Any]], event_ids: Sequence[str], held: bool = False
+) -> str:
+    """A decision in words; `held` says whether the payment was already held when it was made."""
+    on = f" [events {', '.join(event_ids)}]" if event_ids else " [decided again by a caseworker]"
+    words = (WHILE_HELD if held else OUTCOME_WORDS).get(outcome, outcome)
+    return f"{words}: {reason_text(reasons)}{on}"
+
+
+def narrate(entries: Sequence[Any], held: bool) -> Iterator[tuple[Any, bool]]:
+    """Each history entry with whether the payment was held just before it:
+    `held` is the state before the first entry (the case extract's own status)."""
+    for e in entries:
+        yield e, held
+        action = getattr(e, "action", None)
+        if action == "hold_placed":
+            held = True
+        elif action == "hold_lifted":
+            held = False
+
+
+def hold_placed(first_reason: str) -> str:
+    return f"Hold placed for the payment run: {first_reason}"
+
+
+def hold_lifted_by_correction(decision_id: str) -> str:
+    return (
+        "Hold lifted, payment resumes: the register withdrew the event that caused the stop and the case "
+        f"is eligible again (decision {decision_id}). Check back-pay."
+    )
+
+
+def item_opened(due: date, code: str) -> str:
+    return f"Review item opened, due {due.isoformat()} (most urgent reason: {code})."
+
+
+def item_resolved(action: str, by: str, note: str | None) -> str:
+    said = f' Note: "{note}"' if note else ""
+    what = {
+        "release": "released: the hold is lifted and payment resumes",
+        "confirm": "confirmed: the stop stands and the case leaves the active set",
+        "redecide": "decided again on corrected facts",
+    }[action]
+    return f"Review item {what} (by {by}).{said}"
+
+
+def fact_corrected(person_id: str, field: str, old: Any, new: Any, by: str) -> str:
+    return f"Fact corrected by {by}: {field} of {person_id} {_v(old)} → {_v(new)}."
+
+
+def access_refused(caseworker: str, what: str, why: str) -> str:
+    return f"Access refused to {caseworker}: {what}; {why}"
+
+
+def _v(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# -- histories, for every page that tells one -----------------------------------------------
+QUIET = frozenset({"no_effect", "not_relevant"})  # pass reasons that need no words each
+
+
+@dataclass(frozen=True)
+class Line:
+    at: datetime
+    actor: str
+    text: str
+
+
+@dataclass
+class QuietRun:
+    """Consecutive passes that changed nothing, told as one line."""
+
+    decisions: list[Any] = field(default_factory=list)
+    held: bool = False
+
+    @property
+    def events(self) -> list[str]:
+        return [e for d in self.decisions for e in d.event_ids]
+
+    def text(self) -> str:
+        events = self.events
+        words = WHILE_HELD["pass"] if self.held else OUTCOME_WORDS["pass"]
+        shown = ", ".join(events[:6]) + (", …" if len(events) > 6 else "")
+        plural = "s" if len(events) != 1 else ""
+        return f"{words}: {len(events)} event{plural} changed nothing the rules read ({shown})."
+
+
+def is_quiet(d: Any) -> bool:
+    return bool(d.outcome == "pass" and {r["code"] for r in d.reasons} <= QUIET)
+
+
+def fold_quiet(decisions: Sequence[Any]) -> list[Any]:
+    """The decisions, with each run of quiet passes replaced by one QuietRun."""
+    out: list[Any] = []
+    for d in decisions:
+        if is_quiet(d):
+            if not (out and isinstance(out[-1], QuietRun)):
+                out.append(QuietRun())
+            out[-1].decisions.append(d)
+        else:
+            out.append(d)
+    return out
+
+
+def history_lines(entries: Sequence[Any], held: bool) -> list[Line]:
+    """A case's decisions and audit entries (in order) as plain lines: why
+    the payment was made, held, resumed; quiet passes folded."""
+    lines: list[Line] = []
+    run: QuietRun | None = None
+    for entry, held_now in narrate(entries, held):
+        decided = getattr(entry, "decided_at", None)
+        if decided is not None and is_quiet(entry):
+            if run is None or run.held != held_now:
+                run = QuietRun(held=held_now)
+                lines.append(Line(decided, "eventfilter", ""))
+            run.decisions.append(entry)
+            lines[-1] = Line(lines[-1].at, "eventfilter", run.text())
+            continue
+        run = None
+        if decided is not None:
+            lines.append(
+                Line(
+                    decided, "eventfilter", decision(entry.outcome, entry.reasons, entry.event_ids, held_now)
+                )
+            )
+        else:
+            lines.append(Line(entry.at, entry.actor, entry.message))
+    return lines

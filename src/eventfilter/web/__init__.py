@@ -1,0 +1,1 @@
+"""The review queue in the browser (`eventfilter serve`, extra `eventfilter[web]`)."""

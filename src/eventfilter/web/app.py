@@ -1,0 +1,357 @@
+"""The web review queue: server-rendered pages over the same service as the CLI.
+
+Every page needs a signed-in caseworker and shows only their
+municipalities; every form carries a CSRF token; a session lasts while the
+caseworker works (each request, and a keepalive from open pages, extends it)
+and ends after `idle_minutes` without activity. A note being typed is kept
+as a draft (in the browser and on the server) until the item is resolved.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from eventfilter.adapters.sql.review import SqlReview
+from eventfilter.bootstrap import App
+from eventfilter.entrypoints.render import holds_csv
+from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
+from eventfilter.records import Caseworker, HoldView
+from eventfilter.service import queries
+from eventfilter.service.review_actions import CORRECTABLE, Correction, ReviewService
+from eventfilter.web import views
+from eventfilter.web.auth import Authenticator
+
+HERE = Path(__file__).resolve().parent
+SESSION = "eventfilter_session"
+COOKIE_GRACE = 24 * 3600
+
+
+def create_app(
+    app: App,
+    auth: Authenticator,
+    *,
+    secret: str,
+    idle_minutes: int = 480,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    web = FastAPI(title="eventfilter review queue", docs_url=None, redoc_url=None, openapi_url=None)
+    web.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION,
+        # Re-sent with every response, so the cookie slides with activity. The idle limit itself is
+        # kept on the server (`seen`); the cookie outlives it by a day so the page can say what happened.
+        max_age=idle_minutes * 60 + COOKIE_GRACE,
+        same_site="strict",
+        https_only=secure_cookies,
+    )
+    web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    pages = Pages(app, auth, idle_minutes)
+    routes: list[tuple[str, str, Callable[..., Any]]] = [
+        ("GET", "/login", pages.login_form),
+        ("POST", "/login", pages.login),
+        ("POST", "/logout", pages.logout),
+        ("GET", "/ping", pages.ping),
+        ("GET", "/", pages.queue),
+        ("GET", "/items/{item_id}", pages.item),
+        ("POST", "/items/{item_id}/resolve", pages.resolve),
+        ("POST", "/items/{item_id}/draft", pages.save_draft),
+        ("GET", "/cases/{case_id}", pages.case),
+        ("GET", "/holds", pages.holds),
+        ("GET", "/holds.csv", pages.holds_csv),
+    ]
+    for method, path, endpoint in routes:
+        web.add_api_route(path, endpoint, methods=[method], response_model=None)
+    return web
+
+
+class Pages:
+    def __init__(self, app: App, auth: Authenticator, idle_minutes: int) -> None:
+        self.app = app
+        self.auth = auth
+        self.idle_minutes = idle_minutes
+        self.review = SqlReview(app.store)
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        views.install_filters(self.templates, app)
+
+    # -- sessions, sign-in, CSRF -------------------------------------------------------
+    @staticmethod
+    def csrf(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not token:
+            token = request.session["csrf"] = secrets.token_urlsafe(32)
+        return str(token)
+
+    @staticmethod
+    def csrf_ok(request: Request, given: str | None) -> bool:
+        expected = request.session.get("csrf")
+        return bool(expected and given and hmac.compare_digest(str(expected), given))
+
+    @staticmethod
+    def flash(request: Request, text: str, kind: str = "info") -> None:
+        request.session.setdefault("flash", []).append([kind, text])
+
+    def caseworker(self, request: Request) -> Caseworker | None:
+        session = request.session
+        now = time.time()
+        if not self.auth.uses_login_form:
+            found = self.auth.from_headers(request.headers)
+            if found is None:
+                return None
+            session["cw"] = found.caseworker_id
+        cw_id = session.get("cw")
+        if not cw_id:
+            return None
+        if now - float(session.get("seen", now)) > self.idle_minutes * 60:
+            session.clear()
+            self.flash(
+                request, "You were signed out after a long time without activity. Nothing you saved was lost."
+            )
+            return None
+        session["seen"] = now
+        cw = self.review.caseworker(str(cw_id))
+        if cw is None or not cw.active:
+            session.clear()
+            return None
+        return cw
+
+    def render(
+        self, request: Request, name: str, cw: Caseworker | None, status: int = 200, **context: Any
+    ) -> Response:
+        messages = request.session.pop("flash", [])
+        base = {
+            "cw": cw,
+            "csrf": self.csrf(request),
+            "messages": messages,
+            "today": self.app.clock().date(),
+            "reason_texts": self.app.pack.reason_texts,
+            "uses_login_form": self.auth.uses_login_form,
+            "names": views.actor_names(self.review.caseworkers())
+            if name in ("item.html", "case.html")
+            else {},
+        }
+        return self.templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+    @staticmethod
+    def to_login(request: Request) -> Response:
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+
+    def problem(self, request: Request, cw: Caseworker | None, exc: Exception) -> Response:
+        if isinstance(exc, AccessDenied):
+            return self.render(request, "error.html", cw, status=403, title="Not allowed", message=str(exc))
+        return self.render(request, "error.html", cw, status=404, title="Not found", message=str(exc))
+
+    # -- signing in and out -----------------------------------------------------------------
+    def login_form(self, request: Request, next: str = "/") -> Response:
+        if self.caseworker(request) is not None:
+            return RedirectResponse(_safe(next), status_code=303)
+        return self.render(request, "login.html", None, next=_safe(next))
+
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        target = _safe(_field(form, "next") or "/")
+        if not self.csrf_ok(request, _field(form, "csrf")):
+            self.flash(request, "The sign-in form had expired; please sign in again.", "error")
+            return RedirectResponse("/login", status_code=303)
+        cw = self.auth.from_form(_field(form, "username"), _field(form, "password"))
+        if cw is None:
+            self.flash(request, "That caseworker id and password do not match an active caseworker.", "error")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        request.session.clear()
+        request.session.update(
+            {"cw": cw.caseworker_id, "seen": time.time(), "csrf": secrets.token_urlsafe(32)}
+        )
+        return RedirectResponse(target, status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        form = await request.form()
+        if self.csrf_ok(request, _field(form, "csrf")):
+            request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    def ping(self, request: Request) -> Response:
+        """The keepalive open pages send: activity extends the session."""
+        cw = self.caseworker(request)
+        return JSONResponse({"signed_in": cw is not None, "idle_minutes": self.idle_minutes})
+
+    # -- the queue, an item, a case, the holds --------------------------------------------------
+    def queue(
+        self, request: Request, municipality: str = "", benefit: str = "", reason: str = "", overdue: str = ""
+    ) -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        service = ReviewService(self.app)
+        everything = service.queue(as_caseworker=cw.caseworker_id)
+        items = service.queue(
+            as_caseworker=cw.caseworker_id,
+            municipalities=[municipality] if municipality else (),
+            benefits=[benefit] if benefit else (),
+            reasons=[reason] if reason else (),
+            overdue=bool(overdue),
+        )
+        today = self.app.clock().date()
+        return self.render(
+            request,
+            "queue.html",
+            cw,
+            items=items,
+            counts=views.counts(everything, today),
+            filters={
+                "municipality": municipality,
+                "benefit": benefit,
+                "reason": reason,
+                "overdue": bool(overdue),
+            },
+            options=views.filter_options(everything, cw, self.app.pack),
+        )
+
+    def item(self, request: Request, item_id: int) -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        try:
+            found = ReviewService(self.app).page(item_id, as_caseworker=cw.caseworker_id)
+        except (AccessDenied, NotFound) as exc:
+            return self.problem(request, cw, exc)
+        draft = self.review.draft(cw.caseworker_id, item_id)
+        return self.render(
+            request,
+            "item.html",
+            cw,
+            p=found,
+            view=views.item_view(found, self.app.pack),
+            draft=draft[0] if draft else "",
+            correctable=CORRECTABLE,
+        )
+
+    async def resolve(self, request: Request, item_id: int) -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        form = await request.form()
+        back = RedirectResponse(f"/items/{item_id}", status_code=303)
+        if not self.csrf_ok(request, _field(form, "csrf")):
+            self.flash(
+                request, "The page was out of date; nothing was done. Your note is kept; try again.", "error"
+            )
+            return back
+        note = _field(form, "note").strip() or None
+        try:
+            fixes = _corrections(form)
+            result = ReviewService(self.app).resolve(
+                item_id, _field(form, "action"), cw.caseworker_id, note, fixes
+            )
+        except (AccessDenied, NotFound) as exc:
+            return self.problem(request, cw, exc)
+        except (Conflict, NotAllowed, UsageError) as exc:
+            self.flash(request, str(exc), "error")  # and the page shows the item as it is now
+            return back
+        self.review.drop_draft(cw.caseworker_id, item_id)
+        self.flash(request, views.resolved_message(result), "success")
+        return back
+
+    async def save_draft(self, request: Request, item_id: int) -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return JSONResponse({"saved": False, "signed_in": False}, status_code=401)
+        form = await request.form()
+        if not self.csrf_ok(request, request.headers.get("x-csrf-token") or _field(form, "csrf")):
+            return JSONResponse({"saved": False, "error": "stale page"}, status_code=403)
+        try:
+            ReviewService(self.app).page(item_id, as_caseworker=cw.caseworker_id)  # may they see it at all
+        except (AccessDenied, NotFound):
+            return JSONResponse({"saved": False}, status_code=403)
+        self.review.save_draft(cw.caseworker_id, item_id, _field(form, "note")[:20_000], self.app.clock())
+        return JSONResponse({"saved": True})
+
+    def case(self, request: Request, case_id: str) -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        try:
+            case, entries = ReviewService(self.app).case_history(case_id, as_caseworker=cw.caseworker_id)
+        except (AccessDenied, NotFound) as exc:
+            return self.problem(request, cw, exc)
+        return self.render(
+            request,
+            "case.html",
+            cw,
+            case=case,
+            lines=views.history(case, entries),
+            items=self.review.items("all", case_id=case_id),
+        )
+
+    def _holds(self, request: Request, cw: Caseworker, as_of: str) -> tuple[list[HoldView], date | None]:
+        day, error = _day(as_of)
+        if error:
+            self.flash(request, error, "error")
+        return [h for h in queries.holds(self.app.store, day) if cw.may_see(h.municipality_code)], day
+
+    def holds(self, request: Request, as_of: str = "") -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        found, day = self._holds(request, cw, as_of)
+        link = f"/holds.csv?{urlencode({'as_of': day.isoformat()})}" if day else "/holds.csv"
+        return self.render(
+            request, "holds.html", cw, holds=found, as_of=day.isoformat() if day else "", csv_link=link
+        )
+
+    def holds_csv(self, request: Request, as_of: str = "") -> Response:
+        cw = self.caseworker(request)
+        if cw is None:
+            return self.to_login(request)
+        found, day = self._holds(request, cw, as_of)
+        name = f"holds-{(day or self.app.clock().date()).isoformat()}.csv"
+        return Response(
+            holds_csv(found),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+def _field(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _corrections(form: Any) -> list[Correction]:
+    """The redecide form's rows: person, field, value (empty rows ignored)."""
+    people, fields, values = (
+        form.getlist("fact_person"),
+        form.getlist("fact_field"),
+        form.getlist("fact_value"),
+    )
+    out = []
+    for person, field, value in zip(people, fields, values, strict=False):
+        if isinstance(person, str) and person.strip():
+            out.append(Correction.parse(f"{person.strip()}.{field}={value}"))
+    return out
+
+
+def _day(text: str) -> tuple[date | None, str | None]:
+    if not text:
+        return None, None
+    try:
+        return date.fromisoformat(text), None
+    except ValueError:
+        return None, f"{text!r} is not a date that exists (YYYY-MM-DD); showing the holds in force now."
+
+
+def _safe(target: str) -> str:
+    """Only local paths after sign-in (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

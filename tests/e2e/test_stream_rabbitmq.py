@@ -1,0 +1,322 @@
+"""The consumer as operators run it: real processes, RabbitMQ and PostgreSQL.
+
+Each test declares its own exchanges and queues and its own databases, and
+removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pika
+import pytest
+from sqlalchemy import create_engine, text
+
+from eventfilter.adapters.amqp import Topology, delete_topology
+from tests.conftest import fail_or_skip
+from tests.e2e.conftest import EXE, Cli
+
+pytestmark = pytest.mark.slow
+
+Decisions = collections.Counter[tuple[Any, ...]]
+
+
+@pytest.fixture
+def topology_factory(rabbitmq: str) -> Iterator[Callable[[int], Topology]]:
+    made: list[Topology] = []
+
+    def make(partitions: int) -> Topology:
+        name = f"eftest.{uuid.uuid4().hex[:10]}"
+        t = Topology(queue=f"{name}.events", partitions=partitions, decisions=f"{name}.decisions")
+        made.append(t)
+        return t
+
+    yield make
+    for t in made:
+        delete_topology(rabbitmq, t)
+
+
+class Stream:
+    """A database, a topology, and consumer processes on them."""
+
+    def __init__(
+        self, cli: Cli, rabbitmq: str, db: str, topology: Topology, world: Path, name: str = "s"
+    ) -> None:
+        self.cli, self.rabbitmq, self.db, self.topology, self.world = cli, rabbitmq, db, topology, world
+        self.name = name
+        self.procs: list[subprocess.Popen[str]] = []
+        assert cli("--db", db, "import", "persons", str(world / "persons.jsonl")).returncode == 0
+        assert cli("--db", db, "import", "cases", str(world / "cases.jsonl")).returncode == 0
+
+    def args(self) -> list[str]:
+        return ["--queue", self.topology.queue, "--partitions", str(self.topology.partitions)]
+
+    def publish(self) -> None:
+        r = self.cli("publish", str(self.world / "events.jsonl"), "--amqp", self.rabbitmq, *self.args())
+        assert r.returncode == 0, r.stderr
+
+    def start(self, member: int = 0, members: int = 1) -> subprocess.Popen[str]:
+        log = open(self.log(len(self.procs)), "w")  # noqa: SIM115 - lives with the process
+        proc = subprocess.Popen(
+            [
+                str(EXE),
+                "--db",
+                self.db,
+                "consume",
+                "--amqp",
+                self.rabbitmq,
+                *self.args(),
+                "--member",
+                str(member),
+                "--members",
+                str(members),
+                "--settle-seconds",
+                "3600",
+                "--batch-size",
+                "300",
+            ],
+            cwd=self.cli.cwd,
+            env={**self.cli.env, "EVENTFILTER_DB": self.db},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def log(self, n: int) -> Path:
+        return self.cli.cwd / f"{self.name}-consumer-{n}.log"
+
+    def processed(self) -> int:
+        engine = create_engine(self.db)
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(text("SELECT count(*) FROM processed_events")).scalar_one())
+        finally:
+            engine.dispose()
+
+    def lag(self) -> int:
+        connection = pika.BlockingConnection(pika.URLParameters(self.rabbitmq))
+        try:
+            channel = connection.channel()
+            return sum(
+                channel.queue_declare(self.topology.partition(n), passive=True).method.message_count
+                for n in range(self.topology.partitions)
+            )
+        finally:
+            connection.close()
+
+    def drained(self, expected: int, timeout: float = 240) -> None:
+        """Wait until every event is decided and nothing waits in the queues."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processed() >= expected and self.lag() == 0:
+                return
+            time.sleep(0.5)
+        pytest.fail(f"the stream did not drain: {self.processed()} of {expected} decided, lag {self.lag()}")
+
+    def stop(self) -> list[int]:
+        codes = []
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+            codes.append(p.wait(timeout=60))
+        return codes
+
+    def decisions(self) -> Decisions:
+        assert self.cli("--db", self.db, "windows", "close", "--all").returncode == 0
+        engine = create_engine(self.db)
+        try:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT case_id, outcome, reasons, event_ids FROM decisions")).all()
+        finally:
+            engine.dispose()
+        return collections.Counter(
+            (case, outcome, tuple(r["code"] for r in _json(reasons)), frozenset(_json(events)))
+            for case, outcome, reasons, events in rows
+        )
+
+    def dead_letters(self) -> int:
+        return len(json.loads(self.cli("--db", self.db, "deadletters", "--json").stdout))
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def replayed(cli: Cli, world: Path) -> tuple[Decisions, int, int]:
+    """What one batch replay of the same file decides: decisions, events decided, dead letters."""
+    db = f"sqlite:///{cli.cwd}/replay.db"
+    r = cli(
+        "--db",
+        db,
+        "replay",
+        str(world / "events.jsonl"),
+        "--persons",
+        str(world / "persons.jsonl"),
+        "--cases",
+        str(world / "cases.jsonl"),
+        "--json",
+    )
+    summary = json.loads(r.stdout)
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT case_id, outcome, reasons, event_ids FROM decisions")).all()
+    engine.dispose()
+    decisions = collections.Counter(
+        (case, outcome, tuple(x["code"] for x in _json(reasons)), frozenset(_json(events)))
+        for case, outcome, reasons, events in rows
+    )
+    return decisions, summary["events_decided"], summary["dead_letters"]
+
+
+def make_world(cli: Cli, name: str, *args: str) -> Path:
+    r = cli("generate", "--out", name, *args)
+    assert r.returncode == 0, r.stderr
+    return cli.cwd / name
+
+
+def test_kill_9_mid_stream_loses_nothing_and_decides_nothing_twice(
+    cli: Cli, rabbitmq: str, pg_databases: Any, topology_factory: Any
+) -> None:
+    world = make_world(cli, "w", "--persons", "8000", "--days", "131", "--seed", "21")
+    expected, decided, dead = replayed(cli, world)
+    assert decided + dead > 20_000 and dead > 0
+    stream = Stream(cli, rabbitmq, pg_databases(), topology_factory(1), world)
+    stream.publish()
+    rng = random.Random(3)
+    kills = 0
+    while kills < 4 and stream.processed() < decided:
+        proc = stream.start()
+        time.sleep(rng.uniform(1.5, 3.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+    assert kills >= 3, "the stream finished before it could be killed three times"
+    stream.start()
+    stream.drained(decided)
+    assert stream.stop()[-1] == 0
+    assert stream.processed() == decided  # every valid event exactly once
+    assert stream.dead_letters() == dead  # every malformed one a dead letter
+    assert stream.decisions() == expected  # and the same decisions as one batch replay
+
+
+def test_two_consumers_decide_what_one_decides(
+    cli: Cli, rabbitmq: str, pg_databases: Any, topology_factory: Any
+) -> None:
+    # One day's feed: every event of a case shares its effective date, so the
+    # order in which two consumers meet a family's events cannot matter.
+    world = make_world(
+        cli, "day", "--persons", "12000", "--days", "1", "--start", "2026-03-10", "--seed", "5"
+    )
+    _, decided, _ = replayed(cli, world)
+    one = Stream(cli, rabbitmq, pg_databases(), topology_factory(2), world, "one")
+    one.publish()
+    one.start()
+    one.drained(decided)
+    assert one.stop() == [0]
+    two = Stream(cli, rabbitmq, pg_databases(), topology_factory(2), world, "two")
+    two.publish()
+    two.start(0, 2)
+    two.start(1, 2)
+    two.drained(decided)
+    assert two.stop() == [0, 0]
+    logs = [two.log(n).read_text() for n in (0, 1)]
+    for log in logs:  # both did part of the work
+        stopped = json.loads(log.strip().splitlines()[-1])
+        assert stopped["event"] == "consumer stopped" and stopped["messages"] > 0
+    assert two.decisions() == one.decisions()
+
+
+def _service(*cmd: str) -> None:
+    r = subprocess.run(list(cmd), check=False, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail_or_skip(f"cannot restart a server here ({' '.join(cmd)}: {r.stderr.strip()[:200]})")
+
+
+def _postgres_cluster() -> list[str]:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions:
+        fail_or_skip("no local PostgreSQL cluster to restart")
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main"]
+
+
+def test_broker_and_database_restarts_mid_stream_lose_nothing(
+    cli: Cli, rabbitmq: str, pg_databases: Any, topology_factory: Any
+) -> None:
+    world = make_world(cli, "w", "--persons", "4000", "--days", "131", "--seed", "8")
+    expected, decided, dead = replayed(cli, world)
+    stream = Stream(cli, rabbitmq, pg_databases(), topology_factory(1), world)
+    stream.publish()
+    _service("rabbitmqctl", "stop_app")
+    try:
+        stream.start()  # a consumer that starts while the broker is down connects when it comes up
+        time.sleep(3)
+    finally:
+        _service("rabbitmqctl", "start_app")
+    _wait(lambda: stream.processed() > decided // 4, "the consumer to connect once the broker was back")
+    _service("rabbitmqctl", "stop_app")
+    time.sleep(2)
+    _service("rabbitmqctl", "start_app")
+    _wait(lambda: stream.processed() > decided // 2, "decisions after the broker restart")
+    _service(*_postgres_cluster(), "restart")
+    stream.drained(decided)
+    assert stream.stop() == [0]
+    log = stream.log(0).read_text()
+    assert "the broker is unavailable" in log and "the database is unavailable" in log
+    assert stream.processed() == decided  # nothing lost, nothing twice
+    assert stream.dead_letters() == dead
+    # A broker restart may hand back unacknowledged messages in another order,
+    # so a case's events can be grouped into decisions differently; but every
+    # (case, event) pair is decided exactly once, and the register ends the same.
+    assert _pairs(stream.decisions()) == _pairs(expected)
+    assert _register(stream.db) == _register(f"sqlite:///{cli.cwd}/replay.db")
+
+
+def _pairs(decisions: Decisions) -> collections.Counter[tuple[Any, str]]:
+    pairs: collections.Counter[tuple[Any, str]] = collections.Counter()
+    for (case, _, _, events), n in decisions.items():
+        for e in events:
+            pairs[(case, e)] += n
+    return pairs
+
+
+def _register(db: str) -> dict[str, tuple[Any, ...]]:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT person_id, birth_date, alive, address_id, municipality_code, country,"
+                    " marital_status, partner_id, parent_ids, monthly_income, income_period,"
+                    " protected_address FROM persons"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return {
+        r[0]: (str(r[1]), bool(r[2]), *r[3:8], tuple(_json(r[8])), r[9], r[10], bool(r[11])) for r in rows
+    }
+
+
+def _wait(done: Callable[[], bool], what: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if done():
+                return
+        except Exception:  # the server may be restarting
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}")

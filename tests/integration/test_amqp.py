@@ -1,0 +1,185 @@
+"""The RabbitMQ adapter against the local broker (its own exchanges and queues per test)."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterator
+
+import pika
+import pytest
+
+from eventfilter.adapters.amqp import (
+    ERROR_HEADER,
+    PUBLISHED_AT,
+    PikaBroker,
+    Topology,
+    declare_topology,
+    delete_topology,
+    publish_events,
+)
+from eventfilter.errors import BrokerError
+from eventfilter.ports import OutMessage
+from tests.helpers import income, move
+
+
+@pytest.fixture
+def topology(rabbitmq: str) -> Iterator[Topology]:
+    name = f"eftest.{uuid.uuid4().hex[:10]}"
+    t = Topology(queue=f"{name}.events", partitions=3, delivery_limit=2, decisions=f"{name}.decisions")
+    yield t
+    delete_topology(rabbitmq, t)
+
+
+def fetch_all(broker: PikaBroker, n: int, timeout: float = 10) -> list:  # type: ignore[type-arg]
+    got: list = []  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while len(got) < n and time.monotonic() < deadline:
+        got += broker.fetch(n - len(got), 0.5)
+    return got
+
+
+def test_events_are_partitioned_by_person_and_kept_in_order(rabbitmq: str, topology: Topology) -> None:
+    lines = [json.dumps(income(f"P{i % 7}", i, event_id=f"e{i}")).encode() for i in range(60)]
+    assert publish_events(rabbitmq, topology, lines) == 60
+    broker = PikaBroker(rabbitmq, topology, prefetch=100)
+    try:
+        got = fetch_all(broker, 60)
+        assert len(got) == 60
+        per_person: dict[str, list[int]] = {}
+        queue_of: dict[str, set[str]] = {}
+        for d in got:
+            body = json.loads(d.body)
+            per_person.setdefault(body["person_id"], []).append(body["data"]["amount"])
+            queue_of.setdefault(body["person_id"], set()).add(d.queue)
+            assert d.published_at is not None and abs(time.time() - d.published_at) < 60
+        assert all(amounts == sorted(amounts) for amounts in per_person.values())  # per-person order
+        assert all(len(queues) == 1 for queues in queue_of.values())  # one partition per person
+        assert len({q for qs in queue_of.values() for q in qs}) > 1  # spread over partitions
+        broker.ack(got)
+        assert broker.lag() == 0
+    finally:
+        broker.close()
+
+
+def test_unacknowledged_messages_come_back_after_a_crash(rabbitmq: str, topology: Topology) -> None:
+    publish_events(rabbitmq, topology, [json.dumps(move("P", "A", event_id="m")).encode()])
+    first = PikaBroker(rabbitmq, topology)
+    assert len(fetch_all(first, 1)) == 1
+    first.close()  # died without acknowledging
+    second = PikaBroker(rabbitmq, topology)
+    try:
+        [again] = fetch_all(second, 1)
+        assert again.redelivered
+        second.ack([again])
+    finally:
+        second.close()
+
+
+def test_messages_are_taken_in_their_senders_order_even_when_the_broker_mixes_them(
+    rabbitmq: str, topology: Topology
+) -> None:
+    """Quorum queues may hand back a lost connection's messages in another
+    order; the stamps put them back. Here the stamps are mixed on purpose."""
+    declare_topology(rabbitmq, topology)
+    stamps = random.Random(4).sample(range(1_000, 1_040), 40)
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        channel = connection.channel()
+        for stamp in stamps:  # one person: one partition
+            body = json.dumps(income("P", stamp, event_id=f"e{stamp}")).encode()
+            channel.basic_publish(
+                topology.events, "P", body, pika.BasicProperties(headers={PUBLISHED_AT: stamp})
+            )
+    finally:
+        connection.close()
+
+    def amounts(deliveries: list) -> list[int]:  # type: ignore[type-arg]
+        return [json.loads(d.body)["data"]["amount"] for d in deliveries]
+
+    first = PikaBroker(rabbitmq, topology, prefetch=100)
+    fetch_all(first, 40, timeout=3)  # everything is in hand…
+    first.close()  # …and handed back unacknowledged
+    second = PikaBroker(rabbitmq, topology, prefetch=100)
+    try:
+        batch = second.fetch(10, 5)
+        assert len(batch) == 10 and all(d.redelivered for d in batch)
+        assert amounts(batch) == list(range(1_000, 1_010))
+        second.ack(batch)  # only these: the later ones still wait in hand
+    finally:
+        second.close()
+    third = PikaBroker(rabbitmq, topology, prefetch=100)
+    try:
+        rest = fetch_all(third, 30)
+        assert amounts(rest) == list(range(1_010, 1_040))
+        third.ack(rest)
+        assert third.lag() == 0
+    finally:
+        third.close()
+
+
+def test_decisions_and_dead_letters_are_published(rabbitmq: str, topology: Topology) -> None:
+    broker = PikaBroker(rabbitmq, topology)
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        channel = connection.channel()
+        mine = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(mine, topology.decisions, routing_key="hold.#")
+        broker.publish(
+            [
+                OutMessage("decision.suspend.kontanthjaelp", "d-1", b'{"decision":"suspend"}'),
+                OutMessage("hold.placed.kontanthjaelp", "d-1:hold", b'{"type":"hold_placed"}'),
+            ]
+        )
+        method, props, body = channel.basic_get(mine, auto_ack=True)
+        assert (
+            method is not None
+            and props.message_id == "d-1:hold"
+            and json.loads(body)["type"] == "hold_placed"
+        )
+        assert channel.basic_get(mine, auto_ack=True)[0] is None  # only what the binding asked for
+
+        publish_events(rabbitmq, topology, [b"not json"])
+        [bad] = fetch_all(broker, 1)
+        broker.dead_letter([(bad, "The line is not valid JSON.")])
+        broker.ack([bad])
+        deadline = time.monotonic() + 10
+        method = None
+        while method is None and time.monotonic() < deadline:
+            method, props, body = channel.basic_get(topology.dead_queue, auto_ack=True)
+        assert method is not None and body == b"not json"
+        assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
+    finally:
+        connection.close()
+        broker.close()
+
+
+def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broker(
+    rabbitmq: str, topology: Topology
+) -> None:
+    """The delivery limit (2 here): no redelivery storm, whatever the consumer does."""
+    publish_events(rabbitmq, topology, [json.dumps(move("P", "A", event_id="poison")).encode()])
+    for _ in range(topology.delivery_limit + 1):
+        broker = PikaBroker(rabbitmq, topology)
+        fetch_all(broker, 1, timeout=3)
+        broker.close()  # "crashed" again
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        channel = connection.channel()
+        deadline = time.monotonic() + 15
+        method = None
+        while method is None and time.monotonic() < deadline:
+            method, _, body = channel.basic_get(topology.dead_queue, auto_ack=True)
+            time.sleep(0.2)
+        assert method is not None and b"poison" in body
+    finally:
+        connection.close()
+
+
+def test_an_unreachable_broker_is_one_sentence() -> None:
+    with pytest.raises(BrokerError) as exc:
+        PikaBroker("amqp://guest:secret@127.0.0.1:1/%2F", Topology(queue="never"))
+    assert "\n" not in str(exc.value) and "not reachable" in str(exc.value)
+    assert "secret" not in str(exc.value)

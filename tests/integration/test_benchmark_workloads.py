@@ -1,0 +1,63 @@
+"""The benchmarks' workloads at a tiny scale, so they cannot rot unnoticed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.workloads import (
+    core_case,
+    fresh_app,
+    import_world,
+    make_world,
+    parse_only,
+    parse_validate,
+    replay,
+    untouched_events,
+)
+
+
+@pytest.mark.parametrize("profile", ["register", "national"])
+def test_replay_workload_runs_and_counts_every_line(tmp_path: Path, profile: str) -> None:
+    world = make_world(tmp_path / "worlds", profile=profile, persons=1000, days=60, seed=3)
+    lines = world.event_count()
+    assert lines > 50
+    assert parse_only(world) == lines
+    summary = replay(fresh_app(world, tmp_path), world)
+    assert summary.events_read == lines
+    assert summary.decided + summary.duplicates + summary.dead_letters == lines
+
+
+def test_parse_route_and_import_workloads_run_small(tmp_path: Path) -> None:
+    world = make_world(tmp_path / "worlds", profile="register", persons=1500, days=60, seed=5)
+    lines = world.event_count()
+    assert parse_validate(world) == parse_validate(world, full=True) == lines
+    work = untouched_events(world)
+    assert len(work.events) > 20
+    assert work.route_all() == 0  # none of them touches a case
+    persons, cases = import_world(world, tmp_path)
+    assert persons == len((world.dir / "persons.jsonl").read_text().splitlines())
+    assert cases == len((world.dir / "cases.jsonl").read_text().splitlines())
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_core_workload_decides_the_case_every_time(benefit: str) -> None:
+    case = core_case(benefit)
+    outcomes = {case.decide_once().outcome for _ in range(6)}
+    assert outcomes <= {"pass", "review"}
+    assert all(case.decide_once().case_id == "C" for _ in range(4))
+
+
+@pytest.mark.slow
+def test_stream_workloads_run_small(tmp_path: Path, rabbitmq: str, pg_databases: Any) -> None:
+    import uuid
+
+    from benchmarks.workloads import stream_latency, stream_throughput
+
+    world = make_world(tmp_path / "worlds", profile="national", persons=600, days=40, seed=4)
+    run = stream_throughput(world, pg_databases(), rabbitmq, f"efbench.{uuid.uuid4().hex[:8]}", consumers=2)
+    assert run.events > 0 and run.rate > 0
+    latency = stream_latency(world, pg_databases(), rabbitmq, f"efbench.{uuid.uuid4().hex[:8]}", rate=2000)
+    assert len(latency.latencies) > 0 and 0 < latency.percentile(50) < 60

@@ -1,0 +1,136 @@
+"""National scale, at small scale: the generator's mix, and a replay whose
+decisions do not depend on how much it keeps in memory."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from eventfilter.adapters.jsonl import JsonlSource, text_lines
+from eventfilter.bootstrap import App, bootstrap
+from eventfilter.core.engine import Decision
+from eventfilter.formats import Malformed, parse_event
+from eventfilter.generate import NATIONAL, NATIONAL_PERSONS, SAMPLE, write_world
+from eventfilter.service.imports import import_cases, import_persons
+from eventfilter.service.replay import Replayer
+from tests.helpers import ListSink, case, event, extract, fixed_clock, lines, move, person
+
+
+def generated(tmp_path: Path, name: str, persons: int, days: int, profile: object, seed: int = 3) -> Path:
+    out = tmp_path / name
+    write_world(out, persons, seed=seed, days=days, profile=profile)  # type: ignore[arg-type]
+    return out
+
+
+def test_the_generator_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    a = generated(tmp_path, "a", 800, 40, NATIONAL)
+    b = generated(tmp_path, "b", 800, 40, NATIONAL)
+    c = generated(tmp_path, "c", 800, 40, NATIONAL, seed=4)
+    for name in ("persons.jsonl", "cases.jsonl", "events.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "events.jsonl").read_bytes() != (c / "events.jsonl").read_bytes()
+
+
+def test_the_national_mix_has_the_issues_proportions(tmp_path: Path) -> None:
+    """A year of 0.2 % of Denmark: the shares the issue names, per person and year."""
+    persons = round(NATIONAL_PERSONS * 0.002)
+    out = generated(tmp_path, "n", persons, 365, NATIONAL)
+    cases = Counter(json.loads(line)["benefit"] for line in (out / "cases.jsonl").read_text().splitlines())
+    assert cases["boligstoette"] == pytest.approx(590_000 * 0.002, rel=0.15)
+    assert cases["kontanthjaelp"] == pytest.approx(90_000 * 0.002, rel=0.2)
+    assert cases["forsorjningsstod"] == pytest.approx(20_000 * 0.002, rel=0.35)
+
+    types: Counter[str] = Counter()
+    ids: Counter[str] = Counter()
+    broken = 0
+    raw = (out / "events.jsonl").read_text().splitlines()
+    for line in raw:
+        try:
+            e, _ = parse_event(line)
+        except Malformed:
+            broken += 1
+            continue
+        types[e.type] += 1
+        ids[e.event_id] += 1
+    per_person = {t: n / persons for t, n in types.items()}
+    assert per_person["address_change"] == pytest.approx(900_000 / NATIONAL_PERSONS, rel=0.15)
+    assert per_person["birth"] == pytest.approx(60_000 / NATIONAL_PERSONS, rel=0.3)
+    assert per_person["death"] == pytest.approx(55_000 / NATIONAL_PERSONS, rel=0.3)
+    assert per_person["income_change"] == pytest.approx(18_000_000 / NATIONAL_PERSONS, rel=0.25)
+    register = sum(n for t, n in types.items() if t not in ("income_change", "correction"))
+    assert register / persons == pytest.approx(4_000_000 / NATIONAL_PERSONS, rel=0.15)
+    assert 0.01 <= sum(n - 1 for n in ids.values()) / len(raw) <= 0.05  # duplicates (and conflicts)
+    assert 0.01 <= types["correction"] / len(raw) <= 0.03
+    assert 0.001 <= broken / len(raw) <= 0.009  # a few per mille break the contract
+
+
+def app_on(tmp_path: Path, world: Path, name: str, **settings: int) -> App:
+    app = bootstrap(f"sqlite:///{tmp_path}/{name}.db", clock=fixed_clock)
+    app.settings = replace(app.settings, **settings)  # type: ignore[arg-type]
+    for what in ("persons", "cases"):
+        source = JsonlSource(str(world / f"{what}.jsonl"))
+        if what == "persons":
+            import_persons(app.store, text_lines(source), source.name, app.clock)
+        else:
+            import_cases(app.store, app.pack, text_lines(source), source.name, app.clock)
+    return app
+
+
+def replayed(app: App, world: Path) -> list[Decision]:
+    sink = ListSink()
+    source = JsonlSource(str(world / "events.jsonl"))
+    Replayer(app.store, app.pack, app.settings, app.clock, sink).run(source, source.name)
+    return sink.decisions
+
+
+def gist(decisions: list[Decision]) -> list[tuple[object, ...]]:
+    return sorted(
+        (d.decision_id, d.case_id, d.outcome, tuple(r.code for r in d.reasons), d.hold, d.event_ids)
+        for d in decisions
+    )
+
+
+def test_decisions_do_not_depend_on_batch_size_or_on_windows_kept_in_memory(tmp_path: Path) -> None:
+    """One event per batch with every window kept in the store (persons
+    dropped and loaded again, windows loaded back as events touch their
+    cases) decides exactly as one batch holding everything."""
+    world = generated(tmp_path, "w", 600, 120, SAMPLE, seed=11)
+    frugal = replayed(app_on(tmp_path, world, "frugal", batch_size=1, windows_in_memory=0), world)
+    lavish = replayed(app_on(tmp_path, world, "lavish", batch_size=10**6, windows_in_memory=10**6), world)
+    assert len(frugal) > 1000
+    assert {d.outcome for d in frugal} == {"suspend", "review", "pass"}
+    assert gist(frugal) == gist(lavish)
+
+
+def test_a_correction_that_names_a_partner_again_finds_them_after_they_were_dropped(tmp_path: Path) -> None:
+    """P's divorce is withdrawn batches later: P names B as partner again. B,
+    dropped from memory when nobody named them, must be loaded again, or B's
+    income would look unknown."""
+    app = bootstrap(f"sqlite:///{tmp_path}/c.db", clock=fixed_clock)
+    app.settings = replace(app.settings, batch_size=2)  # both divorces in one batch, the correction later
+    import_persons(
+        app.store,
+        extract(
+            person("B", "1965-06-19", marital_status="married", partner_id="P", monthly_income=4000),
+            person("P", "1954-10-01", marital_status="married", partner_id="B", monthly_income=0),
+        ),
+        "persons.jsonl",
+        app.clock,
+    )
+    import_cases(app.store, app.pack, extract(case("KY-P", "kontanthjaelp", "P")), "cases.jsonl", app.clock)
+    divorced = {"status": "divorced", "partner_id": None}
+    events = [
+        event("marital_status_change", "B", divorced, event_id="b-divorces"),
+        event("marital_status_change", "P", divorced, event_id="p-divorces"),
+        move("P", "ELSEWHERE", event_id="p-moves"),
+        event("correction", "P", {"corrects_event_id": "p-divorces"}, event_id="withdrawn"),
+    ]
+    sink = ListSink()
+    Replayer(app.store, app.pack, app.settings, app.clock, sink).run(lines(*events), "events.jsonl")
+    [d] = [d for d in sink.decisions if d.case_id == "KY-P"]
+    assert d.outcome == "pass", [r.code for r in d.reasons]
+    assert d.after is not None and d.after.counted_income == 4000.0  # B's income, known

@@ -1,0 +1,104 @@
+"""The rule pack is data: loaded, validated, and refused when malformed."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from eventfilter.core.pack import RulePack
+from eventfilter.errors import ConfigError
+from eventfilter.rulepack import default_pack_path, load_pack
+
+
+def test_the_default_pack_has_three_benefits_with_references(pack: RulePack) -> None:
+    assert pack.label == "default 2026.1"
+    assert set(pack.benefits) == {"kontanthjaelp", "boligstoette", "forsorjningsstod"}
+    for benefit in pack.benefits.values():
+        assert benefit.legal_ref
+        for c in benefit.criteria.values():
+            assert c.legal_ref and c.consequence in ("suspend", "review")
+        for p in benefit.parameters.values():
+            assert p.reference
+            assert p.values[0].valid_from == date(2026, 1, 1)
+
+
+def test_the_consequences_are_those_of_rules_md(pack: RulePack) -> None:
+    ky = pack.benefits["kontanthjaelp"]
+    assert ky.consequence("municipality_handover") == "review"
+    assert ky.consequence("left_country") == "suspend"
+    assert pack.benefits["forsorjningsstod"].consequence("housing_changed") == "review"
+    assert pack.benefits["boligstoette"].consequence("left_dwelling") == "suspend"
+
+
+def test_a_parameter_takes_the_value_in_force_on_the_date(tmp_path: Path) -> None:
+    text = (
+        default_pack_path()
+        .read_text()
+        .replace(
+            "values = [{ valid_from = 2026-01-01, value = 12800 }]",
+            "values = [{ valid_from = 2026-01-01, value = 12800 },"
+            " { valid_from = 2026-07-01, value = 13100 }]",
+        )
+    )
+    path = tmp_path / "pack.toml"
+    path.write_text(text)
+    spec = load_pack(path).benefits["kontanthjaelp"]
+    assert spec.params_on(date(2026, 6, 30)).num("rate_30plus_no_provider") == 12800
+    assert spec.params_on(date(2026, 7, 1)).num("rate_30plus_no_provider") == 13100
+
+
+def write(tmp_path: Path, old: str, new: str) -> Path:
+    text = default_pack_path().read_text()
+    assert old in text
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('consequence = "suspend"', 'consequence = "stop"', "consequence"),
+        ('legal_ref = "aktivloven § 5"', 'legal_ref = ""', "legal_ref"),
+        ('reference = "aktivloven § 25"', "", "reference"),
+        ("value = 17000", 'value = "a lot"', "must be a number"),
+        ('model = "boligstoette"', 'model = "housing"', "model"),
+        (
+            "[benefits.kontanthjaelp.criteria.deceased]",
+            "[benefits.kontanthjaelp.criteria.deceasedd]",
+            "criteria",
+        ),
+        ('[pack]\nname = "default"', '[pack]\nnamee = "default"', "pack"),
+        ("values = [{ valid_from = 2026-01-01, value = 0.25 }]", "values = []", "values"),
+        ('version = "2026.1"', 'version = "2026.1', "not valid TOML"),
+    ],
+)
+def test_a_malformed_pack_is_refused_with_one_clear_sentence(
+    tmp_path: Path, old: str, new: str, words: str
+) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_pack(write(tmp_path, old, new))
+    message = str(exc.value)
+    assert "broken.toml" in message
+    assert words in message
+    assert "\n" not in message
+
+
+def test_a_missing_parameter_is_named(tmp_path: Path) -> None:
+    text = default_pack_path().read_text()
+    raw = tomllib.loads(text)
+    assert "rate_under30_provider" in raw["benefits"]["kontanthjaelp"]["parameters"]
+    start = text.index("[benefits.kontanthjaelp.parameters.rate_under30_provider]")
+    end = text.index("[benefits.kontanthjaelp.parameters.rate_under30_no_provider]")
+    path = tmp_path / "broken.toml"
+    path.write_text(text[:start] + text[end:])
+    with pytest.raises(ConfigError, match="lacks parameter rate_under30_provider"):
+        load_pack(path)
+
+
+def test_a_missing_pack_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_pack(tmp_path / "nope.toml")
