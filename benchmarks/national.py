@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--month", default="2026-01")
     parser.add_argument("--prefixes", default=",".join(str(p) for p in PREFIXES))
     parser.add_argument("--pg", help="Also import and replay the month on this PostgreSQL database.")
+    parser.add_argument("--skip-month", action="store_true", help="Only the prefixes (and PostgreSQL).")
     a = parser.parse_args()
     d: Path = a.dir
     d.mkdir(parents=True, exist_ok=True)
@@ -118,7 +119,8 @@ def main() -> None:
     month = d / f"month-{a.month}.jsonl"
     if not month.exists():
         month_of(world / "events.jsonl", month, a.month)
-    steps.append(replay(d, base, month, f"replay national month {a.month} (SQLite)", naive=True))
+    if not a.skip_month:
+        steps.append(replay(d, base, month, f"replay national month {a.month} (SQLite)", naive=True))
     for n in (int(x) for x in a.prefixes.split(",") if x):
         path = d / f"prefix-{n}.jsonl"
         if not path.exists():
@@ -129,7 +131,9 @@ def main() -> None:
             s, rss, _ = run(["--db", a.pg, "import", what, str(world / f"{what}.jsonl")])
             steps.append(Step(f"import {what} (PostgreSQL)", _count(world / f"{what}.jsonl"), s, rss))
         steps.append(replay(d, None, month, f"replay national month {a.month} (PostgreSQL)", pg=a.pg))
-    (d / "results.json").write_text(json.dumps([asdict(s) | {"rate": s.rate} for s in steps], indent=1))
+    (d / f"results-{int(time.time())}.json").write_text(
+        json.dumps([asdict(s) | {"rate": s.rate} for s in steps], indent=1)
+    )
     print(table(steps))
 
 

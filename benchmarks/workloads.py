@@ -42,6 +42,17 @@ class World:
             return sum(1 for line in f if line.strip())
 
 
+def import_extracts(app: App, folder: Path) -> tuple[int, int]:
+    """Import a world's persons.jsonl and cases.jsonl: (persons, cases) read."""
+    persons = import_persons(
+        app.store, text_lines(JsonlSource(str(folder / "persons.jsonl"))), "persons.jsonl", app.clock
+    )
+    cases = import_cases(
+        app.store, app.pack, text_lines(JsonlSource(str(folder / "cases.jsonl"))), "cases.jsonl", app.clock
+    )
+    return persons.read, cases.read
+
+
 def make_world(root: Path, *, profile: str, persons: int, days: int, seed: int = 1) -> World:
     """Generate a world and import its extracts once (reused if present)."""
     out = root / f"{profile}-{persons}-{days}-{seed}"
@@ -49,12 +60,7 @@ def make_world(root: Path, *, profile: str, persons: int, days: int, seed: int =
     if not template.exists():
         write_world(out, persons, seed=seed, days=days, profile=PROFILES[profile])
         app = bootstrap(f"sqlite:///{template}")
-        import_persons(
-            app.store, text_lines(JsonlSource(str(out / "persons.jsonl"))), "persons.jsonl", app.clock
-        )
-        import_cases(
-            app.store, app.pack, text_lines(JsonlSource(str(out / "cases.jsonl"))), "cases.jsonl", app.clock
-        )
+        import_extracts(app, out)
         app.store.dispose()
     return World(out, template)
 
@@ -169,19 +175,9 @@ def import_world(world: World, work: Path) -> tuple[int, int]:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     app = bootstrap(f"sqlite:///{db}")
     try:
-        persons = import_persons(
-            app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
-        )
-        cases = import_cases(
-            app.store,
-            app.pack,
-            text_lines(JsonlSource(str(world.dir / "cases.jsonl"))),
-            "cases.jsonl",
-            app.clock,
-        )
+        return import_extracts(app, world.dir)
     finally:
         app.store.dispose()
-    return persons.read, cases.read
 
 
 # -- the core on its own ------------------------------------------------------------
@@ -309,12 +305,7 @@ def stream_throughput(
 
     topology = Topology(queue=queue, partitions=partitions, decisions=f"{queue}.decisions")
     app = bootstrap(db)
-    import_persons(
-        app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
-    )
-    import_cases(
-        app.store, app.pack, text_lines(JsonlSource(str(world.dir / "cases.jsonl"))), "cases.jsonl", app.clock
-    )
+    import_extracts(app, world.dir)
     app.store.dispose()
     lines = [raw for _, raw in JsonlSource(str(world.events))]
     publish_events(amqp, topology, lines)
@@ -419,12 +410,7 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
     topology = Topology(queue=queue, partitions=1, decisions=f"{queue}.decisions")
     declare_topology(amqp, topology)
     app = bootstrap(db)
-    import_persons(
-        app.store, text_lines(JsonlSource(str(world.dir / "persons.jsonl"))), "persons.jsonl", app.clock
-    )
-    import_cases(
-        app.store, app.pack, text_lines(JsonlSource(str(world.dir / "cases.jsonl"))), "cases.jsonl", app.clock
-    )
+    import_extracts(app, world.dir)
     lines = [raw for _, raw in JsonlSource(str(world.events))]
     target = len(lines) - _dead_or_duplicate(world)
     metrics = _Latencies()
