@@ -42,6 +42,19 @@ class Step:
         return self.lines / self.seconds if self.seconds else 0.0
 
 
+class Steps(list[Step]):
+    """The steps so far, written out after each one (a long run may be stopped)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def append(self, step: Step) -> None:
+        super().append(step)
+        self.path.write_text(json.dumps([asdict(s) | {"rate": s.rate} for s in self], indent=1))
+        print(table([step]), file=sys.stderr, flush=True)
+
+
 def run(args: list[str], out: Path | None = None) -> tuple[float, float, str]:
     """Run the CLI; (wall seconds, peak RSS in MB, stdout)."""
     started = time.perf_counter()
@@ -106,7 +119,7 @@ def main() -> None:
     a = parser.parse_args()
     d: Path = a.dir
     d.mkdir(parents=True, exist_ok=True)
-    steps: list[Step] = []
+    steps = Steps(d / f"results-{int(time.time())}.json")
     world = d / "year"
     if not (world / "events.jsonl").exists():
         s, rss, _ = run(["generate", "--scale", "national", "--seed", str(a.seed), "--out", str(world)])
@@ -131,9 +144,6 @@ def main() -> None:
             s, rss, _ = run(["--db", a.pg, "import", what, str(world / f"{what}.jsonl")])
             steps.append(Step(f"import {what} (PostgreSQL)", _count(world / f"{what}.jsonl"), s, rss))
         steps.append(replay(d, None, month, f"replay national month {a.month} (PostgreSQL)", pg=a.pg))
-    (d / f"results-{int(time.time())}.json").write_text(
-        json.dumps([asdict(s) | {"rate": s.rate} for s in steps], indent=1)
-    )
     print(table(steps))
 
 

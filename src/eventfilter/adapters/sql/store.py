@@ -188,6 +188,13 @@ class SqlStore:
             insert = "INSERT INTO {} SELECT DISTINCT {} FROM cases WHERE in_active_set AND {} IS NOT NULL"
             conn.exec_driver_sql(insert.format("_ef_beneficiaries", "beneficiary_id", "beneficiary_id"))
             conn.exec_driver_sql(insert.format("_ef_dwellings", "dwelling_address_id", "dwelling_address_id"))
+            if pg:
+                # Temporary tables get no statistics by themselves, and `x IN (SELECT …)`
+                # under OR is a hashed subplan only when the set fits in work_mem:
+                # otherwise PostgreSQL rescans it for every person (hours, nationally).
+                conn.exec_driver_sql("ANALYZE _ef_beneficiaries")
+                conn.exec_driver_sql("ANALYZE _ef_dwellings")
+                conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
             parents = (
                 "EXISTS (SELECT 1 FROM json_array_elements_text(p.parent_ids) AS j(v)"
                 " WHERE j.v IN (SELECT id FROM _ef_beneficiaries))"
