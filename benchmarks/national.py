@@ -85,7 +85,8 @@ def parse_only(path: Path) -> tuple[int, float]:
 def month_of(year: Path, out: Path, month: str) -> None:
     """The events recorded in `month` (YYYY-MM): the year file is in time order."""
     stop = f'"recorded_at":"{month}'
-    with open(year, "rb") as src, open(out, "wb") as dst:
+    partial = out.with_suffix(".partial")
+    with open(year, "rb") as src, open(partial, "wb") as dst:
         started = False
         for line in src:
             text = line.decode("utf-8", "replace")
@@ -97,15 +98,17 @@ def month_of(year: Path, out: Path, month: str) -> None:
                 elif started and here > stop:
                     break
             dst.write(line)
+    partial.rename(out)  # a run stopped halfway leaves no short file to be taken for whole
 
 
-def prefix_of(year: Path, out: Path, n: int) -> int:
-    with open(year, "rb") as src, open(out, "wb") as dst:
+def prefix_of(year: Path, out: Path, n: int) -> None:
+    partial = out.with_suffix(".partial")
+    with open(year, "rb") as src, open(partial, "wb") as dst:
         for i, line in enumerate(src):
             if i >= n:
-                return n
+                break
             dst.write(line)
-    return i + 1
+    partial.rename(out)
 
 
 def main() -> None:
