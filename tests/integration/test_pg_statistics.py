@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import text
@@ -38,5 +39,24 @@ def test_an_import_from_empty_analyses_the_tables_it_fills(pg_databases: Any) ->
                 conn.execute(text("EXPLAIN SELECT * FROM cases WHERE case_id IN ('C1', 'C2')")).scalars()
             )
         assert "Index" in plan, plan
+    finally:
+        app.store.dispose()
+
+
+def test_the_stream_on_a_fresh_database_analyses_what_it_fills(pg_databases: Any) -> None:
+    from eventfilter.adapters.memory_broker import MemoryBroker
+    from eventfilter.service.stream import StreamProcessor
+    from tests.helpers import income
+
+    app = bootstrap(pg_databases())
+    try:
+        processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)
+        broker = MemoryBroker()
+        for i in range(6_000):
+            broker.send(json.dumps(income(f"R{i}", 100, event_id=f"i{i}")).encode())
+        while deliveries := broker.fetch(1_000, 0):
+            processor.process(deliveries)
+            broker.ack(deliveries)
+        assert _analysed(app.store, "processed_events")
     finally:
         app.store.dispose()

@@ -160,6 +160,7 @@ class StreamProcessor:
             result.decided_events = len(fresh)
             self._record(conn, engine, decisions, changes)
             self.store.write_changes(conn, changes)
+        self.store.committed(changes)
         result.decisions = decisions
         committed = self.clock().timestamp()
         decided = {e.event_id for e in fresh}
@@ -301,6 +302,7 @@ class StreamProcessor:
             )
             self._record(conn, engine, decisions, changes)
             self.store.write_changes(conn, changes)
+        self.store.committed(changes)
         for d in decisions:
             self.metrics.decided(d.outcome, d.benefit)
         return decisions

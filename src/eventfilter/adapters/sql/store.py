@@ -343,6 +343,10 @@ class SqlStore:
         """One transaction: the batch happened entirely, or not at all."""
         with self.write_transaction() as conn:
             self.write_changes(conn, b)
+        self.committed(b)
+
+    def committed(self, b: BatchChanges) -> None:
+        """After a batch's transaction: keep PostgreSQL's statistics up with what it added."""
         self.grew(
             processed_events=len(b.processed),
             decisions=len(b.decisions),
