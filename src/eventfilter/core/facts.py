@@ -151,3 +151,27 @@ class Effect:
 
     event_id: str
     writes: list[Write] = field(default_factory=list)
+
+
+def extract_over(held: Person | None, extract: Person) -> Person:
+    """What the register holds after an extract line about a person it may know.
+
+    An extract is a snapshot without a date of its own: older than any event.
+    A fact group that an event has set (it carries that event's version) keeps
+    the event's values; only the groups no event has touched take the
+    extract's. Income is ordered by its period: an extract reporting a newer
+    period than the event that set the income wins. So importing the same
+    extract again after a replay (a rerun of the documented command) changes
+    nothing that the events built.
+    """
+    if held is None:
+        return extract
+    merged = Person(extract.person_id)
+    for group in Group:
+        version = held.version(group)
+        keep = version is not None and extract.effective_version(group) <= held.effective_version(group)
+        source = held if keep else extract
+        for name in GROUP_FIELDS[group]:
+            setattr(merged, name, getattr(source, name))
+        merged.set_version(group, version if keep else None)
+    return merged

@@ -36,7 +36,7 @@ from eventfilter.core.cases import CaseBook
 from eventfilter.core.decide import PASS
 from eventfilter.core.engine import Window
 from eventfilter.core.evaluation import Evaluation
-from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.facts import Case, Effect, Person, extract_over
 from eventfilter.core.state import RegisterState
 from eventfilter.errors import SchemaOutdated, StoreError
 from eventfilter.records import (
@@ -548,10 +548,27 @@ class SqlStore:
 
     # -- extracts --------------------------------------------------------------
     def upsert_persons(self, persons: Sequence[Person]) -> None:
+        """Load or update extract lines by id. Facts that events have set are
+        kept (`core.facts.extract_over`): re-importing an extract after a
+        replay changes nothing the events built."""
         with self.begin() as conn:
-            bulk.upsert(conn, "persons", PERSON_COLUMNS, "person_id", [_person_tuple(p) for p in persons])
-            _remember_protected(conn, persons)
+            held = {p.person_id: p for p in self._persons_set_by_events(conn, [p.person_id for p in persons])}
+            merged = [extract_over(held.get(p.person_id), p) for p in persons]
+            bulk.upsert(conn, "persons", PERSON_COLUMNS, "person_id", [_person_tuple(p) for p in merged])
+            _remember_protected(conn, merged)
         self.grew(persons=len(persons))
+
+    @staticmethod
+    def _persons_set_by_events(conn: Connection, person_ids: Sequence[str]) -> list[Person]:
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        found = []
+        for chunk in _chunks(person_ids):
+            sql = (
+                f"{codec.PERSON_SELECT} WHERE versions IS NOT NULL"
+                f" AND person_id IN ({', '.join(mark for _ in chunk)})"
+            )
+            found += [codec.person_of_raw(r) for r in conn.exec_driver_sql(sql, tuple(chunk))]
+        return found
 
     def upsert_cases(self, cases: Sequence[Case]) -> None:
         """Update by id; an open eventfilter hold and the active-set flag survive a re-import."""
