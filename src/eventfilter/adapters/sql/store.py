@@ -481,7 +481,8 @@ class SqlStore:
         if not b.decisions:
             return
         rows = []
-        holds_placed = []
+        holds_placed: list[list[Any]] = []
+        placed: dict[str | None, list[Any]] = {}  # case -> its hold placed in this batch
         param_sets: dict[str, tuple[Any, ...]] = {}
         for rec in b.decisions:
             d = rec.decision
@@ -512,18 +513,23 @@ class SqlStore:
             if d.parameter_set is not None and d.parameter_set not in self._known_sets:
                 param_sets[d.parameter_set] = (d.parameter_set, d.rule_pack, d.benefit, bulk.js(d.parameters))
             if d.hold == "place":
-                holds_placed.append((d.case_id, d.decision_id, bulk.js(d.event_ids), at))
+                # At most one open hold per case: a hold placed earlier in this
+                # batch is this one's predecessor only if it was lifted since.
+                placed[d.case_id] = [d.case_id, d.decision_id, bulk.js(d.event_ids), at, None, None, None]
+                holds_placed.append(placed[d.case_id])
             elif d.hold == "lift":
+                reason = rec.hold_reason or (
+                    f"a correction withdrew the event that caused the hold (decision {d.decision_id})"
+                )
+                row = placed.pop(d.case_id, None)
+                if row is not None:  # placed in this very batch: stored already lifted
+                    row[4:] = [at, rec.actor, reason]
+                    continue
                 h = HOLDS
                 conn.execute(
                     update(h)
                     .where(h.c.case_id == d.case_id, h.c.lifted_at.is_(None))
-                    .values(
-                        lifted_at=rec.decided_at,
-                        lifted_by=rec.actor,
-                        lift_reason=rec.hold_reason
-                        or f"a correction withdrew the event that caused the hold (decision {d.decision_id})",
-                    )
+                    .values(lifted_at=rec.decided_at, lifted_by=rec.actor, lift_reason=reason)
                 )
         bulk.insert(conn, "decisions", DECISION_COLUMNS, rows)
         bulk.insert_ignore(
@@ -533,7 +539,12 @@ class SqlStore:
             list(param_sets.values()),
         )
         self._known_sets.update(param_sets)
-        bulk.insert(conn, "holds", ("case_id", "decision_id", "event_ids", "placed_at"), holds_placed)
+        bulk.insert(
+            conn,
+            "holds",
+            ("case_id", "decision_id", "event_ids", "placed_at", "lifted_at", "lifted_by", "lift_reason"),
+            [tuple(row) for row in holds_placed],
+        )
 
     def _insert_dead_letters(self, conn: Connection, letters: Sequence[DeadLetter], at: datetime) -> None:
         when = bulk.stamp(conn, at)
