@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from eventfilter.adapters.jsonl import JsonlSource, text_lines
+from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Decision, Engine
@@ -45,10 +45,10 @@ class World:
 def import_extracts(app: App, folder: Path) -> tuple[int, int]:
     """Import a world's persons.jsonl and cases.jsonl: (persons, cases) read."""
     persons = import_persons(
-        app.store, text_lines(JsonlSource(str(folder / "persons.jsonl"))), "persons.jsonl", app.clock
+        app.store, JsonlSource(str(folder / "persons.jsonl")), "persons.jsonl", app.clock
     )
     cases = import_cases(
-        app.store, app.pack, text_lines(JsonlSource(str(folder / "cases.jsonl"))), "cases.jsonl", app.clock
+        app.store, app.pack, JsonlSource(str(folder / "cases.jsonl")), "cases.jsonl", app.clock
     )
     return persons.read, cases.read
 

@@ -46,3 +46,7 @@ class Conflict(EventFilterError):
 
 class BrokerError(EventFilterError):
     """The message broker cannot be reached or used."""
+
+
+class Busy(EventFilterError):
+    """Another process holds the database in a way that excludes this one."""

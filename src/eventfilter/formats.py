@@ -8,10 +8,12 @@ level and in `data`.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime
 from sys import intern
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -22,8 +24,14 @@ from eventfilter.core.facts import Case, Person
 PersonId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
-Amount = Annotated[float, Field(ge=0)]
+# No control characters in any text eventfilter stores (PostgreSQL refuses NUL
+# in text; a terminal would obey the others).
+_PLAIN = r"^[^\x00-\x1f\x7f]*$"
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=_PLAIN)]
+Plain = Annotated[str, Field(max_length=200, pattern=_PLAIN)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+BOM = "\ufeff"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MaritalStatus = Literal["unmarried", "married", "registered_partnership", "separated", "divorced", "widowed"]
 
 
@@ -32,13 +40,13 @@ class Malformed(ValueError):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True, allow_inf_nan=False)
 
 
 # --- events ---------------------------------------------------------------
 class AddressDataIn(_In):
-    address_id: str | None
-    municipality_code: str | None = None
+    address_id: Plain | None
+    municipality_code: Plain | None = None
     country: Country
 
 
@@ -50,15 +58,15 @@ class MaritalDataIn(_In):
 class BirthDataIn(_In):
     birth_date: date
     parent_ids: list[PersonId] = []
-    address_id: str | None = None
-    municipality_code: str | None = None
+    address_id: Plain | None = None
+    municipality_code: Plain | None = None
     country: Country | None = None
 
 
 class IncomeDataIn(_In):
     period: Month
     amount: Amount
-    source: str | None = None
+    source: Plain | None = None
 
 
 class ProtectedDataIn(_In):
@@ -154,11 +162,37 @@ def parse_event(raw: str | bytes) -> tuple[ev.Event, str]:
 
 def parse_event_fully(raw: str | bytes) -> tuple[ev.Event, str]:
     """`parse_event` through the pydantic models: every line can take this way."""
+    strict_json(raw)
     try:
         parsed = _EVENT.validate_json(raw)
     except ValidationError as exc:
         raise Malformed(describe(exc.errors(), skip_tag=True)) from None
     return to_event(parsed), content_hash(parsed)
+
+
+def strict_json(raw: str | bytes) -> None:
+    """Refuse what is not JSON by RFC 8259 before the models see it: invalid
+    UTF-8 (the same sentence for events and extracts), a byte order mark inside
+    a file, `NaN`, `Infinity` and numbers beyond a double (pydantic's parser
+    would take them, and they crash later), nesting deeper than 1,024."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Malformed(
+                f"The line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start + 1})."
+            ) from None
+    else:
+        text = raw
+    if text.startswith(BOM):
+        raise Malformed(
+            "The line starts with a byte order mark (U+FEFF), which is accepted only at the start of a file."
+        )
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        why = exc.msg.split(":")[0]
+        raise Malformed(f"The line is not valid JSON ({why} at column {exc.colno}).") from None
 
 
 def content_hash(parsed: _EventIn) -> str:
@@ -170,8 +204,11 @@ def to_event(p: ParsedEvent) -> ev.Event:
     recorded = None
     if p.recorded_at is not None:
         at = p.recorded_at
-        if at.utcoffset():  # another zone: the version stamps compare in UTC
-            at = at.astimezone(UTC)
+        try:
+            if at.utcoffset():  # another zone: the version stamps compare in UTC
+                at = at.astimezone(UTC)
+        except OverflowError:
+            raise Malformed(f"Field 'recorded_at' ({at.isoformat()}) is out of range in UTC.") from None
         recorded = intern(at.replace(tzinfo=UTC).isoformat())  # shared by every stamp of that second
     data: ev.EventData
     if isinstance(p, AddressChangeIn):
@@ -198,8 +235,8 @@ class PersonIn(_In):
     person_id: PersonId
     birth_date: date
     alive: bool = True
-    address_id: str | None = None
-    municipality_code: str | None = None
+    address_id: Plain | None = None
+    municipality_code: Plain | None = None
     country: Country
     marital_status: MaritalStatus = "unmarried"
     partner_id: PersonId | None = None
@@ -224,6 +261,7 @@ _CASE = TypeAdapter(CaseIn)
 
 
 def parse_person(raw: str | bytes) -> Person:
+    strict_json(raw)
     try:
         p = _PERSON.validate_json(raw)
     except ValidationError as exc:
@@ -245,6 +283,7 @@ def parse_person(raw: str | bytes) -> Person:
 
 
 def parse_case(raw: str | bytes) -> Case:
+    strict_json(raw)
     try:
         c = _CASE.validate_json(raw)
     except ValidationError as exc:
@@ -296,6 +335,8 @@ def describe(errors: list[ErrorDetails], skip_tag: bool = False) -> str:
         phrase = f"is not a real date ({value!r})"
     elif kind in ("datetime_parsing", "datetime_from_date_parsing"):
         phrase = f"is not a real date and time ({value!r})"
+    elif kind == "string_pattern_mismatch" and isinstance(value, str) and (bad := _CONTROL.search(value)):
+        phrase = f"must not contain control characters (found U+{ord(bad.group()):04X})"
     elif kind == "string_pattern_mismatch":
         phrase = f"has the wrong form ({value!r})"
     elif kind == "literal_error":
@@ -306,6 +347,14 @@ def describe(errors: list[ErrorDetails], skip_tag: bool = False) -> str:
         phrase = _PHRASES.get(kind, e["msg"].lower())
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     return f"Field '{field}' {phrase}{more}."
+
+
+def raw_text(raw: str | bytes) -> str:
+    """A line as a dead letter keeps it: text, bytes that are not UTF-8 and
+    control characters (NUL, escape sequences) written as `\\xNN`, so that it
+    can be stored anywhere (PostgreSQL refuses NUL) and shown on a terminal."""
+    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def utc_stamp(at: datetime) -> str:

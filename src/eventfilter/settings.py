@@ -24,6 +24,12 @@ class ReplayIn(_Strict):
     windows_in_memory: int = Field(default=20_000, ge=0)
 
 
+class InputIn(_Strict):
+    # A date further ahead than this is taken for a typo (a dead letter): one
+    # line dated 9999 would outrank every real change after it.
+    horizon_days: int = Field(default=366, ge=1, le=36_600)
+
+
 class StreamIn(_Strict):
     settle_seconds: float = Field(default=60, ge=0)
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -62,6 +68,7 @@ class ReviewIn(_Strict):
 
 class SettingsIn(_Strict):
     replay: ReplayIn = ReplayIn()
+    input: InputIn = InputIn()
     stream: StreamIn = StreamIn()
     review: ReviewIn = ReviewIn()
     web: WebIn = WebIn()
@@ -76,6 +83,7 @@ class Settings:
     stream: StreamIn = field(default_factory=StreamIn)
     web: WebIn = field(default_factory=WebIn)
     windows_in_memory: int = 20_000
+    horizon_days: int = 366
 
 
 def default_settings_path() -> Path:
@@ -117,4 +125,5 @@ def load_settings(path: Path | None = None) -> Settings:
         parsed.stream,
         parsed.web,
         parsed.replay.windows_in_memory,
+        parsed.input.horizon_days,
     )

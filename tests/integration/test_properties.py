@@ -72,7 +72,7 @@ def an_event(draw: Any, dates: list[str] = DATES, who: list[str] = PEOPLE) -> di
         return event(
             "marital_status_change",
             pid,
-            {"status": "married", "partner_id": draw(st.sampled_from(PEOPLE))},
+            {"status": "married", "partner_id": draw(st.sampled_from([p for p in PEOPLE if p != pid]))},
             **top,
         )
     return event(kind if kind != "death" else "death", pid, {}, **top)

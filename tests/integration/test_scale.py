@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from eventfilter.adapters.jsonl import JsonlSource, text_lines
+from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.engine import Decision
 from eventfilter.formats import Malformed, parse_event
@@ -74,9 +74,9 @@ def app_on(tmp_path: Path, world: Path, name: str, **settings: int) -> App:
     for what in ("persons", "cases"):
         source = JsonlSource(str(world / f"{what}.jsonl"))
         if what == "persons":
-            import_persons(app.store, text_lines(source), source.name, app.clock)
+            import_persons(app.store, source, source.name, app.clock)
         else:
-            import_cases(app.store, app.pack, text_lines(source), source.name, app.clock)
+            import_cases(app.store, app.pack, source, source.name, app.clock)
     return app
 
 

@@ -307,20 +307,18 @@ def test_the_whole_sample_through_the_stream_equals_replay(tmp_path: Any) -> Non
     be the one replay makes (same cases, events, outcome and reasons)."""
     from pathlib import Path
 
-    from eventfilter.adapters.jsonl import JsonlSink, JsonlSource, text_lines
+    from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
     from eventfilter.service.replay import Replayer
 
     samples = Path(__file__).resolve().parents[2] / "samples"
     worlds = []
     for name in ("stream", "replay"):
         app = bootstrap(f"sqlite:///{tmp_path}/{name}.db")
-        import_persons(
-            app.store, text_lines(JsonlSource(str(samples / "persons.jsonl"))), "persons.jsonl", app.clock
-        )
+        import_persons(app.store, JsonlSource(str(samples / "persons.jsonl")), "persons.jsonl", app.clock)
         import_cases(
             app.store,
             app.pack,
-            text_lines(JsonlSource(str(samples / "cases.jsonl"))),
+            JsonlSource(str(samples / "cases.jsonl")),
             "cases.jsonl",
             app.clock,
         )

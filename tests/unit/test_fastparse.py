@@ -79,7 +79,6 @@ def test_common_lines_take_the_fast_path_with_the_same_answer(text: str) -> None
         line(type="marital_status_change", data={"status": "married", "partner_id": "DK-2"}),
         line(type="name_change", data={"nested": {"a": 1}}),
         line(type="name_change", data={"f": 1.5}),
-        line(event_id="ev\u0001"),
     ],
 )
 def test_unusual_lines_are_left_to_the_full_parser(text: str) -> None:
@@ -112,6 +111,14 @@ def test_unusual_lines_are_left_to_the_full_parser(text: str) -> None:
         line(type="address_change", data={"address_id": "A", "country": "dk"}),
         line(type=""),
         line(type="name_change", data=[1]),
+        line(event_id="ev\u0001"),  # control characters (NUL fails PostgreSQL)
+        line(event_id="ev\u0000"),
+        line(type="address_change", data={"address_id": "A\u0000", "country": "DK"}),
+        line().replace("9600.0", "NaN"),  # not JSON, though pydantic's parser takes them
+        line().replace("9600.0", "Infinity"),
+        line().replace("9600.0", "1e400"),
+        line(type="name_change", data={"x": 1}).replace("1}", "-Infinity}"),
+        "\ufeff" + line(),  # a byte order mark inside a file
     ],
 )
 def test_lines_that_break_the_contract_are_never_taken_by_the_fast_path(text: str) -> None:

@@ -24,6 +24,7 @@ from eventfilter.core.reasons import NO_ACTIVE_CASE
 from eventfilter.errors import InputError
 
 STDIN = "-"
+BOM = b"\xef\xbb\xbf"
 
 
 class JsonlSource:
@@ -53,16 +54,12 @@ class JsonlSource:
             yield from self._lines(stream)
 
     def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-        for lineno, line in enumerate(stream, start=1):
-            self.bytes_read += len(line)
+        for lineno, read in enumerate(stream, start=1):
+            self.bytes_read += len(read)
+            # a byte order mark opening the file is accepted, and ignored
+            line = read[len(BOM) :] if lineno == 1 and read.startswith(BOM) else read
             if line.strip():
                 yield lineno, line.rstrip(b"\r\n")
-
-
-def text_lines(source: JsonlSource) -> Iterator[tuple[int, str]]:
-    """Lines as text, for the extracts."""
-    for lineno, raw in source:
-        yield lineno, raw.decode("utf-8", "replace")
 
 
 class JsonlSink:

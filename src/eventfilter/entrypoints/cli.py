@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from eventfilter import __version__
-from eventfilter.adapters.jsonl import JsonlSink, JsonlSource, text_lines
+from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.comparison import NaiveComparison
@@ -106,9 +106,11 @@ def _import(ctx: click.Context, file: str, db: str | None, progress: bool | None
 
     try:
         if what == "persons":
-            result = import_persons(app.store, text_lines(source), source.name, app.clock, tick)
+            result = import_persons(
+                app.store, source, source.name, app.clock, tick, app.settings.horizon_days
+            )
         else:
-            result = import_cases(app.store, app.pack, text_lines(source), source.name, app.clock, tick)
+            result = import_cases(app.store, app.pack, source, source.name, app.clock, tick)
     finally:
         bar.done()
     return _report_import(result, what, time.perf_counter() - started)
@@ -197,15 +199,31 @@ def replay(
     """Decide every event of EVENTS ('-' for stdin) and record the outcome."""
     app = _app(ctx, db)
     source = JsonlSource(events)  # fail early on a missing file
+    with app.store.exclusive(f"replay {source.name}"):
+        return _replay(app, source, persons, cases, out, progress, compare_naive, as_json)
+
+
+def _replay(
+    app: App,
+    source: JsonlSource,
+    persons: str | None,
+    cases: str | None,
+    out: str | None,
+    progress: bool | None,
+    compare_naive: bool,
+    as_json: bool,
+) -> int:
     rejected = 0
     for path, what in ((persons, "persons"), (cases, "cases")):
         if path is None:
             continue
         extract = JsonlSource(path)
         if what == "persons":
-            result = import_persons(app.store, text_lines(extract), extract.name, app.clock)
+            result = import_persons(
+                app.store, extract, extract.name, app.clock, horizon_days=app.settings.horizon_days
+            )
         else:
-            result = import_cases(app.store, app.pack, text_lines(extract), extract.name, app.clock)
+            result = import_cases(app.store, app.pack, extract, extract.name, app.clock)
         rejected += result.rejected_count
         for d in result.rejected:
             click.echo(f"skipped {d.source}:{d.position}: {d.error}", err=True)
@@ -702,7 +720,7 @@ def consume(
         on_lag=getattr(metrics, "queue_lag", None),
         on_windows=getattr(metrics, "open_windows", None),
     )
-    with gc_tuning.long_run():
+    with app.store.shared("consume events"), gc_tuning.long_run():
         consumer.run()
     return ExitCode.OK
 
@@ -745,8 +763,9 @@ def windows_close(ctx: click.Context, everything: bool, db: str | None) -> int:
 
     app = _app(ctx, db)
     processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)
-    before = processor.open_windows()
-    made = processor.flush() if everything else len(processor.close_due(limit=1_000_000))
+    with app.store.shared("close windows"):
+        before = processor.open_windows()
+        made = processor.flush() if everything else len(processor.close_due(limit=1_000_000))
     click.echo(
         f"Closed {before - processor.open_windows()} of {before} open windows: {made} decisions "
         "(the consumer publishes them to the payment system)."
@@ -929,9 +948,11 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last guard: one sentence, not a traceback
         if os.environ.get("EVENTFILTER_DEBUG"):
             raise
+        # The exception's text may hold SQL and its parameters (person ids,
+        # addresses, incomes): only its kind is shown, the rest behind the switch.
         click.echo(
-            f"eventfilter failed unexpectedly ({type(exc).__name__}: {exc}); "
-            "the database is consistent, set EVENTFILTER_DEBUG=1 for details.",
+            f"eventfilter failed unexpectedly ({type(exc).__name__}); "
+            "the database is consistent; set EVENTFILTER_DEBUG=1 for details.",
             err=True,
         )
         sys.exit(ExitCode.FAILED)

@@ -1,7 +1,9 @@
 """Load or update the register extract and the case extract (contract.md §§ 1-2).
 
-A line that breaks the tables is reported with its line number, goes to the
-dead-letter store, and is skipped; the rest is imported in batches.
+A line that breaks the tables, or states what cannot be true (see
+`eventfilter.plausibility`), is reported with its line number, goes to the
+dead-letter store, and is skipped; the rest is imported in batches. Facts
+that events have set are never overwritten (`core.facts.extract_over`).
 """
 
 from __future__ import annotations
@@ -9,16 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
-from eventfilter.formats import Malformed, parse_case, parse_person
+from eventfilter.formats import Malformed, parse_case, parse_person, raw_text
+from eventfilter.plausibility import Horizon, check_person
 from eventfilter.records import DeadLetter
 
 Clock = Callable[[], datetime]
+T = TypeVar("T", Person, Case)
+Lines = Iterable[tuple[int, str | bytes]]
 BATCH = 5000
+HORIZON_DAYS = 366  # settings [input] horizon_days
 
 
 REPORTED = 100  # rejected lines kept for the report; all go to the dead-letter store
@@ -44,44 +51,22 @@ Progress = Callable[[ImportResult], None]
 
 def import_persons(
     store: SqlStore,
-    lines: Iterable[tuple[int, str]],
+    lines: Lines,
     source: str,
     clock: Clock,
     on_batch: Progress | None = None,
+    horizon_days: int = HORIZON_DAYS,
 ) -> ImportResult:
     """In batches, so memory stays flat however large the extract."""
-    result = ImportResult(source)
-    batch: list[Person] = []
-    pending: list[DeadLetter] = []
-    for lineno, raw in lines:
-        result.read += 1
-        try:
-            batch.append(parse_person(raw))
-        except Malformed as exc:
-            result.reject(DeadLetter(source, str(lineno), raw, f"Line {lineno}: {exc}"), pending)
-        if len(batch) >= BATCH:
-            result.imported += _flush_persons(store, batch)
-            _flush_rejected(store, pending, clock, result, on_batch)
-    result.imported += _flush_persons(store, batch)
-    _flush_rejected(store, pending, clock, result, on_batch)
-    return result
+    horizon = Horizon(clock().date(), horizon_days)
 
+    def parse(raw: str | bytes) -> Person:
+        person = parse_person(raw)
+        check_person(person, horizon)
+        return person
 
-def _flush_rejected(
-    store: SqlStore, pending: list[DeadLetter], clock: Clock, result: ImportResult, on_batch: Progress | None
-) -> None:
-    if pending:
-        store.add_dead_letters(pending, clock())
-        pending.clear()
-    if on_batch is not None:
-        on_batch(result)
-
-
-def _flush_persons(store: SqlStore, batch: list[Person]) -> int:
-    unique = list({p.person_id: p for p in batch}.values())  # a later line wins
-    store.upsert_persons(unique)
-    batch.clear()
-    return len(unique)
+    with store.exclusive(f"import persons from {source}"):
+        return _import(store, lines, source, clock, on_batch, parse, store.upsert_persons, "person_id")
 
 
 def check_case(case: Case, pack: RulePack) -> None:
@@ -99,32 +84,52 @@ def check_case(case: Case, pack: RulePack) -> None:
 def import_cases(
     store: SqlStore,
     pack: RulePack,
-    lines: Iterable[tuple[int, str]],
+    lines: Lines,
     source: str,
     clock: Clock,
     on_batch: Progress | None = None,
 ) -> ImportResult:
+    def parse(raw: str | bytes) -> Case:
+        case = parse_case(raw)
+        check_case(case, pack)
+        return case
+
+    with store.exclusive(f"import cases from {source}"):
+        return _import(store, lines, source, clock, on_batch, parse, store.upsert_cases, "case_id")
+
+
+def _import(
+    store: SqlStore,
+    lines: Lines,
+    source: str,
+    clock: Clock,
+    on_batch: Progress | None,
+    parse: Callable[[str | bytes], T],
+    write: Callable[[list[T]], None],
+    key: str,
+) -> ImportResult:
     result = ImportResult(source)
-    batch: list[Case] = []
+    batch: list[T] = []
     pending: list[DeadLetter] = []
+
+    def flush() -> None:
+        unique = list({getattr(x, key): x for x in batch}.values())  # a later line wins
+        write(unique)
+        result.imported += len(unique)
+        batch.clear()
+        if pending:
+            store.add_dead_letters(pending, clock())
+            pending.clear()
+        if on_batch is not None:
+            on_batch(result)
+
     for lineno, raw in lines:
         result.read += 1
         try:
-            case = parse_case(raw)
-            check_case(case, pack)
-            batch.append(case)
+            batch.append(parse(raw))
         except Malformed as exc:
-            result.reject(DeadLetter(source, str(lineno), raw, f"Line {lineno}: {exc}"), pending)
+            result.reject(DeadLetter(source, str(lineno), raw_text(raw), f"Line {lineno}: {exc}"), pending)
         if len(batch) >= BATCH:
-            result.imported += _flush_cases(store, batch)
-            _flush_rejected(store, pending, clock, result, on_batch)
-    result.imported += _flush_cases(store, batch)
-    _flush_rejected(store, pending, clock, result, on_batch)
+            flush()
+    flush()
     return result
-
-
-def _flush_cases(store: SqlStore, batch: list[Case]) -> int:
-    unique = list({c.case_id: c for c in batch}.values())
-    store.upsert_cases(unique)
-    batch.clear()
-    return len(unique)

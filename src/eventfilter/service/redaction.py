@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any, Protocol
 
+import orjson
+
 from eventfilter.core.reasons import REDACTED
 
 ADDRESS_KEYS = frozenset({"address_id", "dwelling_address_id"})
@@ -17,17 +19,30 @@ def redact_raw(raw: str, addresses: set[str], persons: set[str]) -> str:
     """The raw line with every protected address replaced by "***".
 
     For a JSON line, any string equal to a protected address is replaced, and
-    so is every address field of a line about a protected person. Text that
-    is not JSON has each protected address replaced where it stands as a word.
+    so is every address field of a line about a protected person or of a line
+    that itself declares a protection (its address is first seen there). A
+    line that is not JSON (or nests too deep to walk) cannot say whom it is
+    about: every address field in it is replaced, and every known protected
+    address wherever it stands.
     """
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return _redact_text(raw, addresses)
     if not isinstance(value, dict | list):
         return _redact_text(raw, addresses)
-    about_protected = isinstance(value, dict) and value.get("person_id") in persons
-    return json.dumps(_walk(value, addresses, about_protected), ensure_ascii=False, separators=(",", ":"))
+    hide_all = isinstance(value, dict) and (value.get("person_id") in persons or _declares_protection(value))
+    try:
+        return json.dumps(_walk(value, addresses, hide_all), ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:
+        return _redact_text(raw, addresses)
+
+
+def _declares_protection(line: dict[str, Any]) -> bool:
+    data = line.get("data")
+    return line.get("protected_address") is True or (
+        line.get("type") == "protected_address" and isinstance(data, dict) and data.get("protected") is True
+    )
 
 
 def _walk(value: Any, addresses: set[str], hide_all: bool, key: str | None = None) -> Any:
@@ -40,7 +55,12 @@ def _walk(value: Any, addresses: set[str], hide_all: bool, key: str | None = Non
     return value
 
 
+# An address field's value in text that is not JSON: `"address_id": "…"`, however broken the rest.
+_ADDRESS_FIELD = re.compile(r'("(?:dwelling_)?address_id"\s*:\s*")((?:[^"\\]|\\.)*)(")?')
+
+
 def _redact_text(raw: str, addresses: set[str]) -> str:
+    raw = _ADDRESS_FIELD.sub(lambda m: m.group(1) + REDACTED + (m.group(3) or ""), raw)
     for address in sorted(addresses, key=len, reverse=True):
         raw = re.sub(rf"(?<![\w-]){re.escape(address)}(?![\w-])", REDACTED, raw)
     return raw

@@ -28,7 +28,8 @@ from eventfilter.core.decide import PASS, REVIEW, SUSPEND
 from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
 from eventfilter.core.events import CORRECTION, CorrectionData, Event
 from eventfilter.core.pack import RulePack
-from eventfilter.formats import Malformed, parse_event
+from eventfilter.formats import Malformed, parse_event, raw_text
+from eventfilter.plausibility import Horizon, check_event
 from eventfilter.records import (
     AuditEntry,
     BatchChanges,
@@ -38,6 +39,7 @@ from eventfilter.records import (
     RecordedDecision,
 )
 from eventfilter.service import gc_tuning, wording
+from eventfilter.service.accept import Candidate, accept
 from eventfilter.service.registry import Registry
 from eventfilter.service.review import attach
 from eventfilter.settings import Settings
@@ -133,6 +135,10 @@ class Replayer:
         self.on_batch = on_batch
 
     def run(self, lines: Iterable[tuple[int, bytes]], source: str) -> Summary:
+        with self.store.exclusive(f"replay {source}"):
+            return self._run(lines, source)
+
+    def _run(self, lines: Iterable[tuple[int, bytes]], source: str) -> Summary:
         book = self.store.load_cases()
         registry = Registry(self.store, book)
         engine = Engine(self.pack, registry.state, book)
@@ -179,31 +185,33 @@ class Replayer:
     def _decide_batch(self, run: _Run, batch: list[tuple[int, bytes]], source: str) -> BatchChanges:
         changes = BatchChanges()
         summary = run.summary
-        parsed: list[tuple[int, bytes, Event, str]] = []
+        parsed: list[Candidate[tuple[int, bytes]]] = []
+        horizon = Horizon(self.clock().date(), self.settings.horizon_days)
         for lineno, raw in batch:
             summary.events_read += 1
             try:
                 event, digest = parse_event(raw)
+                check_event(event, horizon)
             except Malformed as exc:
                 changes.dead_letters.append(_dead(source, lineno, raw, str(exc)))
                 continue
-            parsed.append((lineno, raw, event, digest))
+            parsed.append(Candidate(event, digest, (lineno, raw)))
 
-        known = self.store.known_events([e.event_id for _, _, e, _ in parsed])
-        fresh: list[Event] = []
-        for lineno, raw, event, digest in parsed:
-            seen = known.get(event.event_id)
-            if seen is None:
-                known[event.event_id] = digest
-                fresh.append(event)
-                changes.processed.append(
-                    ProcessedEvent(event.event_id, digest, event.person_id, event.type, event.effective_date)
-                )
-            elif seen == digest:
-                summary.duplicates += 1
-            else:
-                message = f"Field 'event_id' {event.event_id!r} was used before for a different event."
-                changes.dead_letters.append(_dead(source, lineno, raw, message))
+        accepted = accept(
+            parsed,
+            self.store.known_events([c.event.event_id for c in parsed]),
+            set(),
+            self.store.event_persons,
+        )
+        summary.duplicates += accepted.duplicates
+        for c, message in accepted.refused:
+            changes.dead_letters.append(_dead(source, *c.origin, message))
+        fresh = [c.event for c in accepted.fresh]
+        changes.processed.extend(
+            ProcessedEvent(e.event_id, c.digest, e.person_id, e.type, e.effective_date)
+            for c in accepted.fresh
+            if (e := c.event)
+        )
 
         engine = run.engine
         self._load_withdrawn(engine, fresh)
@@ -338,7 +346,7 @@ class Replayer:
 
 
 def _dead(source: str, lineno: int, raw: bytes, error: str) -> DeadLetter:
-    return DeadLetter(source, str(lineno), raw.decode("utf-8", "replace"), f"Line {lineno}: {error}")
+    return DeadLetter(source, str(lineno), raw_text(raw), f"Line {lineno}: {error}")
 
 
 def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:

@@ -300,7 +300,7 @@ class ReviewService:
         changes = BatchChanges(at=at)
         store = self.app.store
         won = False
-        with store.write_transaction() as conn:
+        with store.shared(f"resolve review item {item_id}"), store.write_transaction() as conn:
             won = SqlReview.claim(conn, item_id, cw.caseworker_id, action, note, at)
             if won:
                 self._carry_out(conn, case, item_id, action, cw, note, corrections, changes, result)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from eventfilter.adapters.jsonl import BOM
 from eventfilter.adapters.sql import stream as q
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.cases import CaseBook
@@ -30,7 +31,8 @@ from eventfilter.core.events import CORRECTION, AddressData, BirthData, Correcti
 from eventfilter.core.facts import Effect, Group
 from eventfilter.core.pack import RulePack
 from eventfilter.core.state import RegisterState
-from eventfilter.formats import Malformed, parse_event
+from eventfilter.formats import Malformed, parse_event, raw_text
+from eventfilter.plausibility import Horizon, check_event
 from eventfilter.ports import Broker, Delivery
 from eventfilter.records import (
     AuditEntry,
@@ -41,6 +43,7 @@ from eventfilter.records import (
     RecordedDecision,
 )
 from eventfilter.service import wording
+from eventfilter.service.accept import Candidate, accept
 from eventfilter.service.messages import decision_message, hold_message
 from eventfilter.service.review import attach
 from eventfilter.settings import Settings
@@ -103,46 +106,28 @@ class StreamProcessor:
         now = at.timestamp()
         result = BatchResult()
         changes = BatchChanges(at=at)
-        parsed: list[tuple[Delivery, Event, str]] = []
-        for d in deliveries:
-            try:
-                event, digest = parse_event(d.body)
-            except Malformed as exc:
-                self._reject(d, str(exc), changes, result)
-                continue
-            parsed.append((d, event, digest))
+        parsed = self._parse(deliveries, at, changes, result)
         self.metrics.consumed(len(deliveries), sum(1 for d in deliveries if d.redelivered))
 
         with self.store.write_transaction() as conn:
             known, taken = q.seen(
                 conn, [e.event_id for _, e, _ in parsed], [d.message_id for d, _, _ in parsed if d.message_id]
             )
-            fresh: list[Event] = []
-            for d, event, digest in parsed:
-                if d.message_id is not None and d.message_id in taken:
-                    result.duplicates += 1
-                    continue
-                held = known.get(event.event_id)
-                if held is None:
-                    known[event.event_id] = digest
-                    if d.message_id is not None:
-                        taken.add(d.message_id)
-                    fresh.append(event)
-                    changes.processed.append(
-                        ProcessedEvent(
-                            event.event_id,
-                            digest,
-                            event.person_id,
-                            event.type,
-                            event.effective_date,
-                            d.message_id,
-                        )
-                    )
-                elif held == digest:
-                    result.duplicates += 1
-                else:
-                    message = f"Field 'event_id' {event.event_id!r} was used before for a different event."
-                    self._reject(d, message, changes, result)
+            accepted = accept(
+                [Candidate(e, digest, d, d.message_id) for d, e, digest in parsed],
+                known,
+                taken,
+                lambda ids: q.event_persons(conn, ids),
+            )
+            result.duplicates += accepted.duplicates
+            for c, message in accepted.refused:
+                self._reject(c.origin, message, changes, result)
+            fresh = [c.event for c in accepted.fresh]
+            changes.processed.extend(
+                ProcessedEvent(e.event_id, c.digest, e.person_id, e.type, e.effective_date, c.message_id)
+                for c in accepted.fresh
+                if (e := c.event)
+            )
 
             withdrawn = q.effects(
                 conn, [e.data.corrects_event_id for e in fresh if isinstance(e.data, CorrectionData)]
@@ -172,6 +157,23 @@ class StreamProcessor:
         self.metrics.dead_lettered(len(result.dead))
         return result
 
+    def _parse(
+        self, deliveries: Sequence[Delivery], at: datetime, changes: BatchChanges, result: BatchResult
+    ) -> list[tuple[Delivery, Event, str]]:
+        """The messages' events; malformed ones are dead letters."""
+        parsed: list[tuple[Delivery, Event, str]] = []
+        horizon = Horizon(at.date(), self.settings.horizon_days)
+        for d in deliveries:
+            try:
+                body = d.body[len(BOM) :] if d.body.startswith(BOM) else d.body  # accepted, and ignored
+                event, digest = parse_event(body)
+                check_event(event, horizon)
+            except Malformed as exc:
+                self._reject(d, str(exc), changes, result)
+                continue
+            parsed.append((d, event, digest))
+        return parsed
+
     def reject(self, delivery: Delivery, reason: str) -> BatchResult:
         """Dead-letter one message that could not be processed at all."""
         result = BatchResult()
@@ -184,7 +186,7 @@ class StreamProcessor:
 
     def _reject(self, d: Delivery, reason: str, changes: BatchChanges, result: BatchResult) -> None:
         position = f"message {d.message_id}" if d.message_id else f"delivery {d.tag}"
-        raw = d.body.decode("utf-8", "replace")
+        raw = raw_text(d.body)
         changes.dead_letters.append(
             DeadLetter(d.queue or self.source, position, raw, f"{position.capitalize()}: {reason}")
         )

@@ -27,7 +27,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App
 from eventfilter.entrypoints.render import holds_csv
-from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
+from eventfilter.errors import AccessDenied, Busy, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.records import Caseworker, HoldView
 from eventfilter.service import queries
 from eventfilter.service.review_actions import CORRECTABLE, Correction, ReviewService
@@ -257,7 +257,7 @@ class Pages:
             )
         except (AccessDenied, NotFound) as exc:
             return self.problem(request, cw, exc)
-        except (Conflict, NotAllowed, UsageError) as exc:
+        except (Busy, Conflict, NotAllowed, UsageError) as exc:
             self.flash(request, str(exc), "error")  # and the page shows the item as it is now
             return back
         self.review.drop_draft(cw.caseworker_id, item_id)

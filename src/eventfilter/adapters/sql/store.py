@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, delete, event, func, i
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from eventfilter.adapters.sql import bulk, codec
+from eventfilter.adapters.sql.lease import Lease
 from eventfilter.adapters.sql.models import (
     CASES,
     DEAD_LETTERS,
@@ -106,6 +107,16 @@ class SqlStore:
         self._known_sets: dict[str, Any] = {}  # parameter sets already stored
         self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE (PostgreSQL)
         self._grown: dict[str, int] = {}  # table -> rows added since
+        self._lease = Lease(self.engine)
+
+    def exclusive(self, doing: str) -> AbstractContextManager[None]:
+        """Hold the database alone (replay, import): refused at once with one
+        sentence while another process holds it (see adapters.sql.lease)."""
+        return self._lease.hold(doing, exclusive=True)
+
+    def shared(self, doing: str) -> AbstractContextManager[None]:
+        """Hold the database beside other shared holders (the stream, a caseworker)."""
+        return self._lease.hold(doing, exclusive=False)
 
     # -- connections and schema ------------------------------------------
     @contextmanager
@@ -316,6 +327,16 @@ class SqlStore:
                     f" WHERE event_id IN ({', '.join(mark for _ in chunk)})"
                 )
                 found.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, tuple(chunk)))
+        return found
+
+    def event_persons(self, event_ids: Sequence[str]) -> dict[str, str]:
+        """Of these ids, those already decided, with the person each was about."""
+        found: dict[str, str] = {}
+        t = PROCESSED
+        with self.connect() as conn:
+            for chunk in _chunks(event_ids):
+                rows = conn.execute(select(t.c.event_id, t.c.person_id).where(t.c.event_id.in_(chunk)))
+                found.update((r.event_id, r.person_id) for r in rows)
         return found
 
     def effects_of(self, event_ids: Sequence[str]) -> dict[str, Effect]:

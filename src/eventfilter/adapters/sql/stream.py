@@ -61,6 +61,16 @@ def seen(
     return events, messages
 
 
+def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
+    """Of these event ids, those already decided, with the person each was about."""
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(event_ids))):
+        where, params = _in(conn, "event_id", chunk)
+        sql = f"SELECT event_id, person_id FROM processed_events WHERE {where}"
+        found.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
+    return found
+
+
 def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
     wanted = sorted({i for i in ids if i})
     found = []
