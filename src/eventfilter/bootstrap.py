@@ -46,10 +46,13 @@ def bootstrap(
     settings: Path | None = None,
     clock: Clock = utc_now,
     ensure_schema: bool = True,
+    create: bool = True,
 ) -> App:
+    """`create`: a database that does not exist yet is created (with the
+    schema); otherwise it is refused with one sentence."""
     pack = load_pack(rules)
     conf = load_settings(settings)
     store = SqlStore(db_url(db))
     if ensure_schema:
-        store.ensure_schema()
+        store.ensure_schema(create=create)
     return App(store=store, pack=pack, settings=conf, clock=clock)

@@ -34,6 +34,10 @@ from eventfilter.settings import Settings
 DB_HELP = "Database URL (default: sqlite:///eventfilter.db; env EVENTFILTER_DB). PostgreSQL: postgresql+psycopg://..."
 
 
+# Review items are numbered from 1; the database's integer column ends at 2**31 - 1.
+ITEM_ID = click.IntRange(1, 2**31 - 1)
+
+
 def db_option(f: Any) -> Any:
     """--db after the command; before it (or EVENTFILTER_DB) works too."""
     return click.option("--db", default=None, metavar="URL", help=DB_HELP)(f)
@@ -43,9 +47,15 @@ def json_option(f: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print a JSON array for machines.")(f)
 
 
-def _app(ctx: click.Context, db: str | None) -> App:
+def _app(ctx: click.Context, db: str | None, *, create: bool = False) -> App:
+    """The application on the chosen database. Only the commands that load
+    data (`import`, `replay`, `consume`) may create a new database: any other
+    command on a database that does not exist (a typo in --db, a forgotten
+    --db) is refused, so that an empty answer never looks like a real one."""
     opts = ctx.find_root().params
-    return bootstrap(db or opts.get("db"), rules=opts.get("rules"), settings=opts.get("settings"))
+    return bootstrap(
+        db or opts.get("db"), rules=opts.get("rules"), settings=opts.get("settings"), create=create
+    )
 
 
 def _print_json(value: Any) -> None:
@@ -96,7 +106,7 @@ progress_option = click.option(
 
 
 def _import(ctx: click.Context, file: str, db: str | None, progress: bool | None, what: str) -> int:
-    app = _app(ctx, db)
+    app = _app(ctx, db, create=True)
     source = JsonlSource(file)
     bar = Progress(source, sys.stderr.isatty() if progress is None else progress, what)
     started = time.perf_counter()
@@ -197,7 +207,7 @@ def replay(
     db: str | None,
 ) -> int:
     """Decide every event of EVENTS ('-' for stdin) and record the outcome."""
-    app = _app(ctx, db)
+    app = _app(ctx, db, create=True)
     source = JsonlSource(events)  # fail early on a missing file
     with app.store.exclusive(f"replay {source.name}"):
         return _replay(app, source, persons, cases, out, progress, compare_naive, as_json)
@@ -250,7 +260,8 @@ def _replay(
             report["compare_naive"] = comparison.as_dict()
         click.echo(json.dumps(report), err=to_stderr)
     else:
-        click.echo(render.summary(summary, out if out != "-" else None, open_items), err=to_stderr)
+        appended = file_sink.written if file_sink is not None else 0
+        click.echo(render.summary(summary, out if out != "-" else None, open_items, appended), err=to_stderr)
         if comparison is not None:
             click.echo("\n" + render.naive_comparison(comparison), err=to_stderr)
     return ExitCode.DEAD_LETTERS if summary.dead_letters or rejected else ExitCode.OK
@@ -313,7 +324,7 @@ def review_list(
 
 
 @review.command("show")
-@click.argument("item", type=int)
+@click.argument("item", type=ITEM_ID)
 @as_option
 @json_option
 @db_option
@@ -333,7 +344,7 @@ def review_show(
 
 
 @review.command("resolve")
-@click.argument("item", type=int)
+@click.argument("item", type=ITEM_ID)
 @click.option("--action", required=True, type=click.Choice(["release", "confirm", "redecide"]))
 @click.option(
     "--by", "by", required=True, metavar="CASEWORKER", help="Who resolves (a registered caseworker)."
@@ -684,7 +695,7 @@ def consume(
         raise UsageError(f"--member {member} must be below --members {members}.")
     if ctx.find_root().params.get("log_level") is None:
         configure("info")  # one line per decision
-    app = _app(ctx, db)
+    app = _app(ctx, db, create=True)
     s = app.settings.stream
     settings = replace(
         app.settings, settle_seconds=settle_seconds if settle_seconds is not None else s.settle_seconds

@@ -31,19 +31,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def summary(s: Summary, out: str | None, open_items: int) -> str:
+def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> str:
     d = s.as_dict()["decisions"]
+    made = sum(d.values())
     lines = [
         f"Replayed {s.source}: {_n(s.events_read)} events in {s.elapsed:.2f} s"
         f" ({_n(round(s.rate))} events/s)",
         "",
         f"  events read           {_n(s.events_read):>9}",
-        f"  decided               {_n(s.decided):>9}",
+        f"  events decided        {_n(s.decided):>9}",
         f"  duplicates skipped    {_n(s.duplicates):>9}",
         f"  dead letters          {_n(s.dead_letters):>9}"
         + ("   (see: eventfilter deadletters)" if s.dead_letters else ""),
         "",
-        "  decisions",
+        f"  decisions             {_n(made):>9}   (one per case and its events decided together)",
         f"    suspend             {_n(d['suspend']):>9}   payment stops now",
         f"    review              {_n(d['review']):>9}   payment goes on, a caseworker looks",
         f"    pass                {_n(d['pass']):>9}   nothing to do",
@@ -54,7 +55,11 @@ def summary(s: Summary, out: str | None, open_items: int) -> str:
         lines.append(f"  holds lifted          {_n(s.holds_lifted):>9}   (a correction restored eligibility)")
     lines.append(f"  review items open     {_n(open_items):>9}   (see: eventfilter review list)")
     if out:
-        lines.append(f"\n  decisions appended to {out}")
+        lines.append(
+            f"\n  {_n(appended)} decision line{'s' if appended != 1 else ''} appended to {out}"
+            if appended
+            else f"\n  nothing new for {out} (every event was decided before)"
+        )
     return "\n".join(lines)
 
 

@@ -38,6 +38,7 @@ from eventfilter.service.messages import decision_message, hold_message
 from eventfilter.service.redaction import Redactor
 
 ACTIONS = ("release", "confirm", "redecide")
+MAX_ITEM_ID = 2**31 - 1  # review items are numbered from 1 in an integer column
 CORRECTABLE = (
     "monthly_income",
     "income_period",
@@ -233,7 +234,7 @@ class ReviewService:
 
     def page(self, item_id: int, *, as_caseworker: str | None = None) -> ItemPage:
         cw = self.caseworker(as_caseworker, doing=f"read review item {item_id}") if as_caseworker else None
-        item = self.review.item(item_id)
+        item = self.review.item(item_id) if 0 < item_id <= MAX_ITEM_ID else None
         if item is None:
             raise NotFound(f"There is no review item {item_id}.")
         case = self.review.case(item.case_id)
@@ -282,7 +283,7 @@ class ReviewService:
         if corrections and action != "redecide":
             raise UsageError("Facts can be corrected only with --action redecide.")
         cw = self.caseworker(by, doing=f"resolve review item {item_id}")
-        item = self.review.item(item_id)
+        item = self.review.item(item_id) if 0 < item_id <= MAX_ITEM_ID else None
         if item is None:
             raise NotFound(f"There is no review item {item_id}.")
         case = self.review.case(item.case_id)

@@ -42,7 +42,10 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any
 
 
 def end_of(day: date) -> datetime:
-    """The first moment after `day` (UTC): holds "as of" a day include that whole day."""
+    """The first moment after `day` (UTC): holds "as of" a day include that whole day.
+    (The last day there is ends at the last moment there is.)"""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 

@@ -162,8 +162,13 @@ class SqlStore:
             command.upgrade(self._alembic(conn), revision)
         return before, head if revision == "head" else revision
 
-    def ensure_schema(self) -> None:
-        """A fresh database gets the schema; an older one must be upgraded on purpose."""
+    def ensure_schema(self, create: bool = True) -> None:
+        """A fresh database gets the schema (when `create`, else it is refused);
+        an older one must be upgraded on purpose."""
+        database = self.engine.url.database
+        sqlite_file = self.engine.dialect.name == "sqlite" and database and database != ":memory:"
+        if not create and sqlite_file and not Path(str(database)).exists():
+            raise StoreError(_missing(self.url))  # connecting would create an empty file
         try:
             with self.connect() as conn:
                 tables = set(inspect(conn).get_table_names())
@@ -172,6 +177,8 @@ class SqlStore:
                 f"The database {redact_url(self.url)} cannot be opened: {_first_line(exc)}."
             ) from None
         if not tables:
+            if not create:
+                raise StoreError(_missing(self.url))
             self.upgrade()
             return
         current, head = self.revisions()
@@ -798,6 +805,13 @@ def _case_tuple(c: Case) -> tuple[Any, ...]:
         c.housing_cost,
         bulk.js(list(c.hold_event_ids)) if c.hold_event_ids is not None else None,
         c.in_active_set,
+    )
+
+
+def _missing(url: str) -> str:
+    return (
+        f"The database {redact_url(url)} does not exist or holds no eventfilter data; "
+        "check --db (or EVENTFILTER_DB), or create it with `eventfilter db upgrade`."
     )
 
 

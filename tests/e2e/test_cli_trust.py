@@ -1,0 +1,86 @@
+"""The command line tried as a careless operator and as an attacker would
+(trust issue): typos in paths, a second run, hostile values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Cli
+from tests.e2e.test_cli import one_sentence, world, write
+from tests.helpers import case, move, person
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["holds", "--csv"],
+        ["holds", "--json"],
+        ["review", "list"],
+        ["review", "show", "1"],
+        ["deadletters"],
+        ["audit", "KY-1"],
+        ["windows", "close", "--all"],
+    ],
+)
+def test_read_commands_refuse_a_database_that_does_not_exist(
+    tmp_path: Path, cli: Cli, args: list[str]
+) -> None:
+    r = cli("--db", f"sqlite:///{tmp_path}/mistyped.db", *args)
+    assert r.returncode == 1, r.stdout
+    one_sentence(r.stderr)
+    assert "does not exist" in r.stderr and r.stdout == ""
+    assert not (tmp_path / "mistyped.db").exists()
+
+
+def test_forgetting_db_creates_no_empty_database(tmp_path: Path, cli: Cli) -> None:
+    env = {k: v for k, v in cli.env.items() if k != "EVENTFILTER_DB"}
+    plain = Cli(tmp_path, "")
+    plain.env = env
+    r = plain("holds")
+    assert r.returncode == 1 and "does not exist" in r.stderr
+    assert not (tmp_path / "eventfilter.db").exists()
+
+
+def test_extreme_dates_and_ids_are_answers_or_usage_errors_never_crashes(tmp_path: Path, cli: Cli) -> None:
+    persons, _ = world(tmp_path)
+    assert cli("import", "persons", persons).returncode == 0
+    r = cli("holds", "--as-of", "9999-12-31", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout) == []
+    for item in ("99999999999999999999", "9223372036854775808", "0", "-1"):
+        r = cli("review", "show", item)
+        assert r.returncode == 2, (item, r.stderr)
+        assert "unexpectedly" not in r.stderr
+    r = cli("review", "show", "2147483647")
+    assert r.returncode == 2 and "no review item" in r.stderr
+
+
+def test_a_file_opening_with_a_byte_order_mark_is_read_whole(tmp_path: Path, cli: Cli) -> None:
+    persons = write(
+        tmp_path / "persons.jsonl",
+        person("B", "1980-01-01", address_id="A", marital_status="married", partner_id="P"),
+        person("P", "1980-01-01", address_id="A", marital_status="married", partner_id="B"),
+    )
+    cases = write(tmp_path / "cases.jsonl", case("KY", "kontanthjaelp", "B"))
+    events = tmp_path / "events.jsonl"
+    body = json.dumps(move("B", "NEW", event_id="m1")) + "\n" + json.dumps(move("P", "NEW", event_id="m2"))
+    events.write_bytes(b"\xef\xbb\xbf" + body.encode() + b"\n")
+    (tmp_path / "persons.jsonl").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "persons.jsonl").read_bytes())
+    r = cli("replay", "events.jsonl", "--persons", persons, "--cases", cases, "--out", "d.jsonl", "--json")
+    assert r.returncode == 0, r.stderr
+    [decision] = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert decision["event_ids"] == ["m1", "m2"] and decision["decision"] == "pass"  # the move, together
+
+
+def test_rerunning_the_documented_command_appends_and_decides_nothing(tmp_path: Path, cli: Cli) -> None:
+    persons, cases = world(tmp_path)
+    events = write(tmp_path / "events.jsonl", move("B", "DW-2", event_id="m1"))
+    command = ["replay", events, "--persons", persons, "--cases", cases, "--out", "d.jsonl"]
+    assert cli(*command).returncode == 0
+    first = (tmp_path / "d.jsonl").read_text()
+    r = cli(*command)
+    assert r.returncode == 0
+    assert (tmp_path / "d.jsonl").read_text() == first
+    assert "appended" not in r.stdout
