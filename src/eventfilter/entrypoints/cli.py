@@ -387,6 +387,11 @@ def review_resolve(
             click.echo("  the hold is lifted: payment resumes")
         if result.new_item is not None:
             click.echo(f"  new review item {result.new_item.item_id}, due {result.new_item.due_date}")
+    for d in result.also:
+        codes = ", ".join(r.code for r in d.reasons)
+        click.echo(
+            f"  also decided again, as it reads a corrected person: case {d.case_id}: {d.outcome} ({codes})"
+        )
     return ExitCode.OK
 
 

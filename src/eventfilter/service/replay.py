@@ -31,17 +31,15 @@ from eventfilter.core.pack import RulePack
 from eventfilter.formats import Malformed, parse_event, raw_text
 from eventfilter.plausibility import Horizon, check_event
 from eventfilter.records import (
-    AuditEntry,
     BatchChanges,
     DeadLetter,
     OpenItem,
     ProcessedEvent,
-    RecordedDecision,
 )
-from eventfilter.service import gc_tuning, wording
+from eventfilter.service import gc_tuning
 from eventfilter.service.accept import Candidate, accept
+from eventfilter.service.recording import Recording, record
 from eventfilter.service.registry import Registry
-from eventfilter.service.review import attach
 from eventfilter.settings import Settings
 
 log = structlog.get_logger("eventfilter.replay")
@@ -247,9 +245,7 @@ class Replayer:
             engine.unspill(self.store.load_windows(sorted(need)))
 
     def _record(self, run: _Run, changes: BatchChanges, decisions: list[Decision]) -> None:
-        at = self.clock()
         summary = run.summary
-        changed_items: dict[str, OpenItem] = {}
         for d in decisions:
             summary.outcomes[d.outcome] += 1
             if d.hold == PLACE:
@@ -258,58 +254,16 @@ class Replayer:
                 summary.holds_lifted += 1
             if d.case_id is None:
                 summary.untouched += 1
-                continue  # no case: written to the sink, counted, not stored
-            known = run.items.get(d.case_id)
-            item = attach(run.items, d, at, self.settings.deadlines)
-            changes.decisions.append(RecordedDecision(d, at, item))
-            if d.hold == PLACE:
-                message = wording.hold_placed(d.reasons[0].message)
-                changes.audit.append(
-                    AuditEntry(
-                        at,
-                        "eventfilter",
-                        "hold_placed",
-                        message,
-                        case_id=d.case_id,
-                        decision_id=d.decision_id,
-                    )
+            else:
+                log.debug(
+                    "decided",
+                    decision_id=d.decision_id,
+                    case_id=d.case_id,
+                    outcome=d.outcome,
+                    reasons=[r.code for r in d.reasons],
+                    events=list(d.event_ids),
                 )
-            elif d.hold == LIFT:
-                message = wording.hold_lifted_by_correction(d.decision_id)
-                changes.audit.append(
-                    AuditEntry(
-                        at,
-                        "eventfilter",
-                        "hold_lifted",
-                        message,
-                        case_id=d.case_id,
-                        decision_id=d.decision_id,
-                    )
-                )
-            if item is not None and item.changed:
-                changed_items[item.case_id] = item
-                if known is None:
-                    message = wording.item_opened(item.due_date, item.urgent_code)
-                    changes.audit.append(
-                        AuditEntry(
-                            at,
-                            "eventfilter",
-                            "item_opened",
-                            message,
-                            case_id=d.case_id,
-                            item=item,
-                            decision_id=d.decision_id,
-                        )
-                    )
-            log.debug(
-                "decided",
-                decision_id=d.decision_id,
-                case_id=d.case_id,
-                outcome=d.outcome,
-                reasons=[r.code for r in d.reasons],
-                events=list(d.event_ids),
-            )
-        changes.items.extend(changed_items.values())
+        record(decisions, run.items, self.clock(), Recording(self.settings.deadlines), changes)
         run.output.extend(decisions)
 
     def _commit(self, run: _Run, changes: BatchChanges) -> None:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from eventfilter.adapters.sql import stream as q
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App
-from eventfilter.core.decide import PASS
-from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
+from eventfilter.core import routing
+from eventfilter.core.cases import CaseBook
+from eventfilter.core.engine import LIFT, Decision, Engine
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import FIELD_GROUP, Value
 from eventfilter.core.state import RegisterState
@@ -31,10 +33,10 @@ from eventfilter.records import (
     EventView,
     ItemView,
     OpenItem,
-    RecordedDecision,
 )
 from eventfilter.service import wording
-from eventfilter.service.messages import decision_message, hold_message
+from eventfilter.service.messages import hold_message
+from eventfilter.service.recording import Recording, record
 from eventfilter.service.redaction import Redactor
 
 ACTIONS = ("release", "confirm", "redecide")
@@ -167,6 +169,7 @@ class Resolution:
     new_item: OpenItem | None = None
     hold_lifted: bool = False
     corrected: list[str] = field(default_factory=list)
+    also: list[Decision] = field(default_factory=list)  # other cases reading a corrected person
 
 
 class ReviewService:
@@ -351,7 +354,7 @@ class ReviewService:
                 )
             )
         elif action == "redecide":
-            self._redecide(case, item_id, cw, corrections, changes, result)
+            self._redecide(conn, case, item_id, cw, corrections, changes, result)
         changes.audit.append(
             self._entry(
                 at, cw, "item_resolved", case, item_id, wording.item_resolved(action, cw.caseworker_id, note)
@@ -361,6 +364,7 @@ class ReviewService:
 
     def _redecide(
         self,
+        conn: Any,
         case: CaseView,
         item_id: int,
         cw: Caseworker,
@@ -368,119 +372,132 @@ class ReviewService:
         changes: BatchChanges,
         result: Resolution,
     ) -> None:
+        """Correct the facts, then decide again: the item's case against its
+        last decision, and every other active case that reads a corrected
+        person against how it stood just before (the correction is a change
+        for them too, and is written to their audit)."""
         assert changes.at is not None
         at = changes.at
         decisions = self.review.decisions(item_id=item_id)
         last = decisions[-1]
         if last.after is None or "checks" not in last.after:
             raise NotAllowed(f"Review item {item_id} has no full evaluation to decide against.")
-        store = self.app.store
+        store, pack = self.app.store, self.app.pack
         book = store.load_cases([case.case_id])
         state = RegisterState(store.load_case_persons(book.cases[case.case_id]))
-        stamp = (at.date().isoformat(), at.isoformat(), f"caseworker:{cw.caseworker_id}:{item_id}")
+        reads = set(state.persons)
         for c in corrections:
-            if c.person_id not in state.persons:
-                for p in store.load_persons([c.person_id]):
-                    state.add(p)
-            known = state.persons.get(c.person_id)
-            old = getattr(known, c.field) if known is not None else None
-            state.correct(c.person_id, c.field, c.value, stamp)
-            changes.audit.append(
-                self._entry(
-                    at,
-                    cw,
-                    "fact_corrected",
-                    case,
-                    item_id,
-                    wording.fact_corrected(c.person_id, c.field, old, c.value, cw.caseworker_id),
-                    {
-                        "person_id": c.person_id,
-                        "field": c.field,
-                        "old": _plain(old),
-                        "new": _plain(c.value),
-                        "group": FIELD_GROUP[c.field].value,
-                    },
+            if c.person_id not in reads:
+                raise UsageError(
+                    f"Person {c.person_id} is not one case {case.case_id} reads (its beneficiary, their "
+                    "partner and household); only their facts can be corrected from this item."
                 )
+        corrected = sorted({c.person_id for c in corrections})
+        named = [str(c.value) for c in corrections if c.field == "partner_id" and c.value]
+        moved_to = [str(c.value) for c in corrections if c.field == "address_id" and c.value]
+        for p in store.load_persons([n for n in named if n not in state.persons]):
+            state.add(p)
+        others = _cases_reading(conn, book, state, corrected, named, moved_to, case.case_id)
+        engine = Engine(pack, state, book)
+        today = at.date()
+        before = {
+            cid: engine.evaluate(book.cases[cid], pack.benefits[book.cases[cid].benefit], today)
+            for cid in others
+        }
+        readers = self._correct(book, state, case, item_id, cw, corrections, changes, result)
+        tag = f"redecide:{item_id}:{at.isoformat()}"
+        decision = engine.redecide(case.case_id, Evaluation.from_dict(last.after), last.effective_date, tag)
+        if decision.after is not None and decision.after.eligible is None:
+            raise NotAllowed(
+                f"Review item {item_id} stays open: on the facts as they are now, eligibility is still "
+                f"unknown ({', '.join(_missing(decision.after)) or 'a fact is missing'}); correct it "
+                "with --set PERSON.FIELD=VALUE, or release the item if the payment may go on."
             )
-            result.corrected.append(f"{c.person_id}.{c.field}")
-        engine = Engine(self.app.pack, state, book)
-        before = Evaluation.from_dict(last.after)
-        decision = engine.redecide(
-            case.case_id, before, last.effective_date, f"redecide:{item_id}:{at.isoformat()}"
+        touched_others = sorted(set().union(*readers.values())) if readers else []
+        also = [engine.redecide(cid, before[cid], today, tag) for cid in touched_others if cid in before]
+        items = q.open_items(conn, [d.case_id for d in also if d.case_id])
+        how = Recording(
+            self.app.settings.deadlines,
+            outbox=True,
+            actor=cw.caseworker_id,
+            why=f"decided again by {cw.caseworker_id} on corrected facts",
         )
+        record([decision, *also], items, at, how, changes)
+        if items.get(case.case_id) is None and book.cases[case.case_id].hold_event_ids is not None:
+            self._keep_open(case, decision, items, changes)  # the payment is still held
         result.decision = decision
-        still_held = book.cases[case.case_id].hold_event_ids is not None
-        new_item = None
-        if decision.outcome != PASS or still_held:
-            codes = [r.code for r in decision.reasons] if decision.outcome != PASS else ["default"]
-            due, code = self.app.settings.deadlines.due(case.benefit, codes, at.date())
-            new_item = OpenItem(case.case_id, due, code, at)
-            changes.items.append(new_item)
-            changes.audit.append(
-                AuditEntry(
-                    at,
-                    "eventfilter",
-                    "item_opened",
-                    wording.item_opened(due, code),
-                    case_id=case.case_id,
-                    item=new_item,
-                    decision_id=decision.decision_id,
-                )
-            )
-            result.new_item = new_item
-        changes.outbox.append(decision_message(decision))
-        if decision.hold in (LIFT, PLACE):
-            kind, suffix = ("lifted", "lift") if decision.hold == LIFT else ("placed", "hold")
-            codes = [r.code for r in decision.reasons]
-            changes.outbox.append(
-                hold_message(
-                    kind,
-                    case.case_id,
-                    case.benefit,
-                    decision.decision_id,
-                    at,
-                    codes,
-                    f"{decision.decision_id}:{suffix}",
-                    cw.caseworker_id,
-                )
-            )
-        changes.decisions.append(
-            RecordedDecision(
-                decision,
-                at,
-                new_item,
-                actor=cw.caseworker_id,
-                hold_reason=f"decided again by {cw.caseworker_id} on corrected facts",
-            )
-        )
-        if decision.hold == LIFT:
-            result.hold_lifted = True
-            changes.audit.append(
-                self._entry(
-                    at,
-                    cw,
-                    "hold_lifted",
-                    case,
-                    item_id,
-                    "Hold lifted: on the corrected facts the case is eligible; payment resumes.",
-                    decision_id=decision.decision_id,
-                )
-            )
-        elif decision.hold == PLACE:
-            changes.audit.append(
-                self._entry(
-                    at,
-                    cw,
-                    "hold_placed",
-                    case,
-                    item_id,
-                    wording.hold_placed(decision.reasons[0].message),
-                    decision_id=decision.decision_id,
-                )
-            )
+        result.also = also
+        result.new_item = items.get(case.case_id)
+        result.hold_lifted = decision.hold == LIFT
         changes.persons = [state.persons[p] for p in state.dirty]
         changes.protected_addresses = set(state.protected_addresses)
         changes.cases = [book.cases[c] for c in book.dirty]
+
+    def _correct(
+        self,
+        book: CaseBook,
+        state: RegisterState,
+        case: CaseView,
+        item_id: int,
+        cw: Caseworker,
+        corrections: Sequence[Correction],
+        changes: BatchChanges,
+        result: Resolution,
+    ) -> dict[str, set[str]]:
+        """Make the corrections, each in the audit of the item's case and of
+        every other case reading that person; returns those other cases."""
+        assert changes.at is not None
+        at = changes.at
+        readers = {c.person_id: set(routing.touched(book, state, [c.person_id], [])) for c in corrections}
+        stamp = (at.date().isoformat(), at.isoformat(), f"caseworker:{cw.caseworker_id}:{item_id}")
+        for c in corrections:
+            old = getattr(state.persons[c.person_id], c.field)
+            state.correct(c.person_id, c.field, c.value, stamp)
+            readers[c.person_id] |= set(routing.touched(book, state, [c.person_id], []))
+            readers[c.person_id].discard(case.case_id)
+            message = wording.fact_corrected(c.person_id, c.field, old, c.value, cw.caseworker_id)
+            details = {
+                "person_id": c.person_id,
+                "field": c.field,
+                "old": _plain(old),
+                "new": _plain(c.value),
+                "group": FIELD_GROUP[c.field].value,
+            }
+            changes.audit.append(self._entry(at, cw, "fact_corrected", case, item_id, message, details))
+            for other in sorted(readers[c.person_id]):
+                changes.audit.append(
+                    AuditEntry(
+                        at,
+                        cw.caseworker_id,
+                        "fact_corrected",
+                        f"{message} (while resolving review item {item_id} of case {case.case_id})",
+                        case_id=other,
+                        details=details,
+                    )
+                )
+            result.corrected.append(f"{c.person_id}.{c.field}")
+        return readers
+
+    def _keep_open(
+        self, case: CaseView, decision: Decision, items: dict[str, OpenItem], changes: BatchChanges
+    ) -> None:
+        """Nothing left to look at, yet the payment is still held: a new item keeps it in the queue."""
+        assert changes.at is not None
+        at = changes.at
+        due, code = self.app.settings.deadlines.due(case.benefit, ["default"], at.date())
+        items[case.case_id] = OpenItem(case.case_id, due, code, at)
+        changes.items.append(items[case.case_id])
+        changes.audit.append(
+            AuditEntry(
+                at,
+                "eventfilter",
+                "item_opened",
+                wording.item_opened(due, code),
+                case_id=case.case_id,
+                item=items[case.case_id],
+                decision_id=decision.decision_id,
+            )
+        )
 
     @staticmethod
     def _entry(
@@ -531,6 +548,41 @@ def _already(item: ItemView) -> str:
         f"Review item {item.item_id} is already resolved ({item.action} by {item.resolved_by} on {when}); "
         "nothing was changed."
     )
+
+
+def _cases_reading(
+    conn: Any,
+    book: CaseBook,
+    state: RegisterState,
+    persons: Sequence[str],
+    named: Sequence[str],
+    moved_to: Sequence[str],
+    besides: str,
+) -> list[str]:
+    """The other active cases that read these persons (or the partner or
+    dwelling a correction names), loaded into `book`, with what their rules
+    read loaded into `state`."""
+    if not persons:
+        return []
+    beneficiaries = set(persons) | set(named)
+    addresses = set(moved_to)
+    for pid in persons:
+        p = state.persons[pid]
+        beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
+        beneficiaries.update(state.claimants(pid))
+        if p.address_id:
+            addresses.add(p.address_id)
+    ids = [c for c in q.candidate_cases(conn, beneficiaries, addresses, persons) if c != besides]
+    cases = q.lock_cases(conn, ids)
+    for c in cases:
+        book.add(c)
+    for p in q.case_persons(conn, cases, state.persons, moved_to):
+        state.add(p)
+    return [c.case_id for c in cases]
+
+
+def _missing(after: Evaluation) -> list[str]:
+    return sorted({m.code for m in after.missing})
 
 
 def _plain(value: Value) -> Any:

@@ -26,7 +26,7 @@ from eventfilter.adapters.jsonl import BOM
 from eventfilter.adapters.sql import stream as q
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
+from eventfilter.core.engine import Decision, Engine
 from eventfilter.core.events import CORRECTION, AddressData, BirthData, CorrectionData, Event, MaritalData
 from eventfilter.core.facts import Effect, Group
 from eventfilter.core.pack import RulePack
@@ -35,17 +35,12 @@ from eventfilter.formats import Malformed, parse_event, raw_text
 from eventfilter.plausibility import Horizon, check_event
 from eventfilter.ports import Broker, Delivery
 from eventfilter.records import (
-    AuditEntry,
     BatchChanges,
     DeadLetter,
-    OpenItem,
     ProcessedEvent,
-    RecordedDecision,
 )
-from eventfilter.service import wording
 from eventfilter.service.accept import Candidate, accept
-from eventfilter.service.messages import decision_message, hold_message
-from eventfilter.service.review import attach
+from eventfilter.service.recording import Recording, record
 from eventfilter.settings import Settings
 
 if TYPE_CHECKING:
@@ -217,62 +212,7 @@ class StreamProcessor:
         at = changes.at
         state, book = engine.state, engine.book
         items = q.open_items(conn, sorted({d.case_id for d in decisions if d.case_id}))
-        changed_items: dict[str, OpenItem] = {}
-        for d in decisions:
-            changes.outbox.append(decision_message(d))
-            if d.case_id is None or d.benefit is None:
-                continue
-            known = items.get(d.case_id)
-            item = attach(items, d, at, self.settings.deadlines)
-            changes.decisions.append(RecordedDecision(d, at, item))
-            codes = [r.code for r in d.reasons]
-            if d.hold == PLACE:
-                changes.audit.append(
-                    AuditEntry(
-                        at,
-                        "eventfilter",
-                        "hold_placed",
-                        wording.hold_placed(d.reasons[0].message),
-                        case_id=d.case_id,
-                        decision_id=d.decision_id,
-                    )
-                )
-                changes.outbox.append(
-                    hold_message(
-                        "placed", d.case_id, d.benefit, d.decision_id, at, codes, f"{d.decision_id}:hold"
-                    )
-                )
-            elif d.hold == LIFT:
-                changes.audit.append(
-                    AuditEntry(
-                        at,
-                        "eventfilter",
-                        "hold_lifted",
-                        wording.hold_lifted_by_correction(d.decision_id),
-                        case_id=d.case_id,
-                        decision_id=d.decision_id,
-                    )
-                )
-                changes.outbox.append(
-                    hold_message(
-                        "lifted", d.case_id, d.benefit, d.decision_id, at, codes, f"{d.decision_id}:lift"
-                    )
-                )
-            if item is not None and item.changed:
-                changed_items[item.case_id] = item
-                if known is None:
-                    changes.audit.append(
-                        AuditEntry(
-                            at,
-                            "eventfilter",
-                            "item_opened",
-                            wording.item_opened(item.due_date, item.urgent_code),
-                            case_id=d.case_id,
-                            item=item,
-                            decision_id=d.decision_id,
-                        )
-                    )
-        changes.items.extend(changed_items.values())
+        record(decisions, items, at, Recording(self.settings.deadlines, outbox=True), changes)
         changes.persons = [state.persons[p] for p in state.dirty if p not in state.created]
         changes.new_persons = [state.persons[p] for p in state.dirty & state.created]
         changes.protected_addresses = set(state.protected_addresses)

@@ -52,6 +52,10 @@ def hold_placed(first_reason: str) -> str:
     return f"Hold placed for the payment run: {first_reason}"
 
 
+def hold_lifted_on_corrected_facts(by: str) -> str:
+    return f"Hold lifted: on the facts {by} corrected the case is eligible; payment resumes."
+
+
 def hold_lifted_by_correction(decision_id: str) -> str:
     return (
         "Hold lifted, payment resumes: the register withdrew the event that caused the stop and the case "
