@@ -31,7 +31,7 @@ serve: $(STAMP)
 		--municipality 101 --municipality 510 --municipality 561 --municipality 573 \
 		--municipality 1280 --municipality 1480 --municipality 1481
 	echo demo-password | $(BIN)/eventfilter --db sqlite:///$(DEMO)/eventfilter.db caseworkers password demo --password-stdin
-	$(BIN)/eventfilter --db sqlite:///$(DEMO)/eventfilter.db serve --secret-file $(DEMO)/web-secret
+	$(BIN)/eventfilter --db sqlite:///$(DEMO)/eventfilter.db serve
 
 ## screenshots: retake docs/screenshots/ (the browser tests take them from the samples)
 screenshots: $(STAMP)

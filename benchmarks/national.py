@@ -125,7 +125,10 @@ def main() -> None:
     steps = Steps(d / f"results-{int(time.time())}.json")
     world = d / "year"
     if not (world / "events.jsonl").exists():
-        s, rss, _ = run(["generate", "--scale", "national", "--seed", str(a.seed), "--out", str(world)])
+        # a half-written world (no events file yet) is written again
+        s, rss, _ = run(
+            ["generate", "--scale", "national", "--seed", str(a.seed), "--out", str(world), "--force"]
+        )
         steps.append(Step("generate the national year", _count(world / "events.jsonl"), s, rss))
     base = d / "base.db"
     if not base.exists():

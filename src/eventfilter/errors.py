@@ -45,7 +45,12 @@ class Conflict(EventFilterError):
 
 
 class BrokerError(EventFilterError):
-    """The message broker cannot be reached or used."""
+    """The message broker cannot be reached or used (the stream retries)."""
+
+
+class BrokerSetupError(EventFilterError):
+    """The broker refuses what eventfilter needs of it (a missing plugin):
+    retrying cannot help, so the stream stops and says what to do."""
 
 
 class Busy(EventFilterError):

@@ -97,9 +97,10 @@ class HoldView:
     source: str  # "eventfilter" (a decision) or "case extract"
     decision_id: str | None
     event_ids: tuple[str, ...]
-    placed_at: datetime | None
+    placed_at: datetime | None  # when eventfilter placed the hold (it knew from then on)
     reasons: tuple[str, ...]
     confirmed: bool = False  # a caseworker confirmed the stop
+    effective_date: date | None = None  # when eligibility was lost in the register (the decision's date)
 
     @property
     def status(self) -> str:
@@ -115,6 +116,7 @@ class HoldView:
             "decision_id": self.decision_id,
             "event_ids": list(self.event_ids),
             "placed_at": self.placed_at.isoformat() if self.placed_at else None,
+            "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "reasons": list(self.reasons),
         }
 

@@ -50,8 +50,10 @@ class WebIn(_Strict):
     idle_minutes: int = Field(default=480, ge=1)
     auth: Literal["local", "header"] = "local"
     auth_header: str = "X-Forwarded-Email"
-    secret_file: str = ".eventfilter-web-secret"
-    secure_cookies: bool = False
+    # None: Secure cookies unless the server listens on loopback only.
+    secure_cookies: bool | None = None
+    # With auth = "header": the proxies whose sign-in header is believed (empty: loopback only).
+    trusted_proxies: list[str] = []
 
 
 class CalendarIn(_Strict):

@@ -140,10 +140,12 @@ def test_holds_for_the_payment_run_as_csv_and_as_of_a_date(world: Cli) -> None:
         "municipality_code",
         "status",
         "held_since",
+        "effective_date",
         "held_by",
         "decision_id",
         "reasons",
     }
+    assert {r["effective_date"] for r in rows} == {"2026-03-01"}  # the register's date, beside held_since
     assert "HIDDEN" not in world("holds", "--csv").stdout
     past = world("holds", "--as-of", "2020-01-01", "--json")
     assert json.loads(past.stdout) == []

@@ -84,3 +84,66 @@ def test_rerunning_the_documented_command_appends_and_decides_nothing(tmp_path: 
     assert r.returncode == 0
     assert (tmp_path / "d.jsonl").read_text() == first
     assert "appended" not in r.stdout
+
+
+def test_serve_on_a_busy_port_says_so_and_never_claims_to_listen(tmp_path: Path, cli: Cli) -> None:
+    import socket
+
+    persons, _ = world(tmp_path)
+    assert cli("import", "persons", persons).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = cli("serve", "--port", str(port), timeout=60)
+    assert r.returncode == 2, r.stderr
+    one_sentence(r.stderr)
+    assert "review queue is at" not in r.stderr and str(port) in r.stderr
+
+
+def test_serve_refuses_a_trusted_header_open_to_all(tmp_path: Path, cli: Cli) -> None:
+    persons, _ = world(tmp_path)
+    assert cli("import", "persons", persons).returncode == 0
+    r = cli("serve", "--auth", "header", "--host", "0.0.0.0", "--port", "1", timeout=60)
+    assert r.returncode == 2 and "--trusted-proxy" in r.stderr
+    one_sentence(r.stderr)
+
+
+def test_filters_naming_nothing_are_refused_not_answered_empty(tmp_path: Path, cli: Cli) -> None:
+    persons, cases = world(tmp_path)
+    assert cli("replay", write(tmp_path / "e.jsonl", move("B", "DW-2")), "--persons", persons,
+               "--cases", cases).returncode == 0  # fmt: skip
+    for args, said in (
+        (["--benefit", "nonsense"], "no benefit 'nonsense'"),
+        (["--reason", "left_dwelingg"], "no reason code"),
+        (["--municipality", "999"], "municipality 999"),
+    ):
+        r = cli("review", "list", *args)
+        assert r.returncode == 2 and said in r.stderr, (args, r.stderr)
+    assert cli("review", "list", "--benefit", "boligstoette").returncode == 0
+
+
+def test_review_show_offers_only_what_the_item_allows(tmp_path: Path, cli: Cli) -> None:
+    persons, cases = world(tmp_path)
+    events = write(tmp_path / "e.jsonl", move("B", "DW-2", "510", event_id="m"))  # suspend BS-1, review KY-1
+    assert cli("replay", events, "--persons", persons, "--cases", cases).returncode == 0
+    items = {i["case_id"]: i["item_id"] for i in json.loads(cli("review", "list", "--json").stdout)}
+    held = cli("review", "show", str(items["BS-1"])).stdout
+    paid = cli("review", "show", str(items["KY-1"])).stdout
+    assert "--action confirm" in held and "--action confirm" not in paid
+    assert "close the item, payment goes on" in paid
+
+
+def test_rules_show_prints_ages_and_rates_as_people_write_them(cli: Cli) -> None:
+    text = cli("rules", "show", "--date", "2026-06-01").stdout
+    assert " 17000 " in text and "17000.0" not in text and " 18 " in text and "0.25" in text
+
+
+def test_generate_never_writes_over_a_world_unasked(tmp_path: Path, cli: Cli) -> None:
+    assert cli("generate", "--persons", "50", "--days", "2").returncode == 2  # no --out: no default
+    assert cli("generate", "--out", "w", "--persons", "50", "--days", "2").returncode == 0
+    before = (tmp_path / "w" / "events.jsonl").read_text()
+    r = cli("generate", "--out", "w", "--persons", "60", "--days", "3", "--seed", "9")
+    assert r.returncode == 2 and "--force" in r.stderr
+    assert (tmp_path / "w" / "events.jsonl").read_text() == before
+    assert cli("generate", "--out", "w", "--persons", "60", "--days", "3", "--force").returncode == 0

@@ -183,3 +183,39 @@ def test_an_unreachable_broker_is_one_sentence() -> None:
         PikaBroker("amqp://guest:secret@127.0.0.1:1/%2F", Topology(queue="never"))
     assert "\n" not in str(exc.value) and "not reachable" in str(exc.value)
     assert "secret" not in str(exc.value)
+
+
+def test_a_broker_without_the_hashing_plugin_is_named_not_retried_and_left_as_it_was(rabbitmq: str) -> None:
+    """Trust issue, finding 10: an exchange type no broker has stands in for the missing plugin
+    (the broker answers exactly as one without rabbitmq_consistent_hash_exchange)."""
+    import threading
+
+    from eventfilter.errors import BrokerSetupError
+    from eventfilter.service.consumer import Consumer, ConsumerSettings
+
+    name = f"eftest.{uuid.uuid4().hex[:10]}"
+    lacking = Topology(queue=name, partitions=2, decisions=f"{name}.decisions", hashing="x-eftest-absent")
+    with pytest.raises(BrokerSetupError, match="rabbitmq-plugins enable rabbitmq_consistent_hash_exchange"):
+        publish_events(rabbitmq, lacking, [b"{}"])
+    attempts = []
+
+    def connect() -> PikaBroker:
+        attempts.append(1)
+        return PikaBroker(rabbitmq, lacking)
+
+    consumer = Consumer(None, connect, ConsumerSettings(backoff_start=0.01), threading.Event())  # type: ignore[arg-type]
+    with pytest.raises(BrokerSetupError):
+        consumer.run()
+    assert len(attempts) == 1  # not retried
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        for queue in lacking.queues():  # nothing half-declared is left behind
+            channel = connection.channel()
+            with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+                channel.queue_declare(queue, passive=True)
+        for exchange in (lacking.dead_exchange, lacking.decisions):
+            channel = connection.channel()
+            with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+                channel.exchange_declare(exchange, passive=True)
+    finally:
+        connection.close()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,12 +20,10 @@ from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.web import app as web_app
 from eventfilter.web.auth import LocalAccounts, TrustedHeader
 from eventfilter.web.passwords import hash_password
-from eventfilter.web.server import session_secret
 from tests.helpers import case, event, extract, move, person
 from tests.integration.test_review import Clock, replay
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-SECRET = "s" * 40
 PASSWORD = "a long enough password"
 
 PERSONS = [
@@ -88,7 +86,7 @@ Browser = Callable[..., TestClient]
 @pytest.fixture
 def browser(app: App) -> Browser:
     """A new browser (its own cookie jar) on the same server, optionally signed in."""
-    web = web_app.create_app(app, LocalAccounts(SqlReview(app.store)), secret=SECRET, idle_minutes=30)
+    web = web_app.create_app(app, LocalAccounts(SqlReview(app.store)), idle_minutes=30)
 
     def open_browser(signed_in_as: str | None = None) -> TestClient:
         client = TestClient(web, follow_redirects=False)
@@ -234,8 +232,12 @@ def test_the_queue_filters_by_municipality_benefit_reason_and_overdue(browser: B
     assert cases("municipality=510") == {"KY-B"}
     assert cases("benefit=boligstoette") == {"BS-D", "BS-S"}
     assert cases("reason=deceased") == {"KY-A"}
-    assert cases("municipality=1480") == set()  # not hers: filtering cannot widen what she sees
+    # not hers: filtering cannot widen what she sees; the page says why it shows her own queue
+    assert "FS-E" not in cases("municipality=1480")
+    assert "not one of anna" in client.get("/?municipality=1480").text.replace("&#39;", "'")
+    assert "no benefit" in client.get("/?benefit=nonsense").text  # a typo is named, never "nothing"
     assert cases("overdue=1") == set()
+    assert cases("q=KY-B") == {"KY-B"}  # search by case
 
     clock.now = MONDAY + timedelta(days=9)  # deaths and moves are due in 2 working days
     html = client.get("/?overdue=1").text
@@ -453,30 +455,152 @@ def test_an_address_protected_after_the_decision_is_redacted_in_older_decisions_
 
 
 # -- sign-in through an OIDC proxy ----------------------------------------------------------------------
+def header_app(app: App, proxies: frozenset[str]) -> TestClient:
+    web = web_app.create_app(
+        app, TrustedHeader(SqlReview(app.store), "X-Forwarded-Email"), trusted_proxies=proxies
+    )
+    return TestClient(web, follow_redirects=False)
+
+
 def test_behind_an_oidc_proxy_the_trusted_header_names_the_caseworker(app: App) -> None:
-    web = web_app.create_app(app, TrustedHeader(SqlReview(app.store), "X-Forwarded-Email"), secret=SECRET)
-    client = TestClient(web, follow_redirects=False)
+    client = header_app(app, frozenset({"testclient"}))  # the test client's address is "testclient"
     r = client.get("/", headers={"X-Forwarded-Email": "bo"})
     assert r.status_code == 200 and "Bo Berg" in r.text and "FS-E" in r.text and "KY-A" not in r.text
     assert client.get("/", headers={"X-Forwarded-Email": "nobody"}).status_code == 303
-    login = TestClient(web).get("/login").text
+    login = client.get("/login").text
     assert "organisation's login page" in login and 'name="password"' not in login
 
 
-# -- the session key ----------------------------------------------------------------------------------
-def test_the_session_key_is_made_once_private_and_kept(tmp_path: Path) -> None:
-    path = tmp_path / "secret"
-    first = session_secret(None, path)
-    assert len(first) >= 32 and path.stat().st_mode & 0o777 == 0o600
-    assert session_secret(None, path) == first
-    assert session_secret("e" * 40, path) == "e" * 40
+def test_the_sign_in_header_is_believed_only_from_a_trusted_proxy(app: App) -> None:
+    """Trust issue, finding 12: anyone reaching the port could otherwise act as anyone."""
+    client = header_app(app, frozenset({"10.0.0.5"}))
+    r = client.get("/", headers={"X-Forwarded-Email": "bo"})
+    assert r.status_code == 303 and "Bo Berg" not in r.text
 
 
-def test_a_short_session_key_is_refused(tmp_path: Path) -> None:
-    from eventfilter.errors import ConfigError
+def test_serve_refuses_a_trusted_header_on_an_open_address_without_a_proxy() -> None:
+    from eventfilter.errors import UsageError
+    from eventfilter.web.server import ServeOptions, check, describe
 
-    with pytest.raises(ConfigError, match="at least 32 characters"):
-        session_secret("short", tmp_path / "secret")
-    (tmp_path / "weak").write_text("short\n")
-    with pytest.raises(ConfigError, match="fewer than 32"):
-        session_secret(None, tmp_path / "weak")
+    def options(host: str, proxies: tuple[str, ...] = ()) -> ServeOptions:
+        return ServeOptions(host, 8080, "header", "X-Forwarded-Email", 30, None, proxies)
+
+    with pytest.raises(UsageError, match="--trusted-proxy"):
+        check(options("0.0.0.0"))
+    check(options("0.0.0.0", ("10.0.0.5",)))
+    check(options("127.0.0.1"))
+    assert "believed only from 10.0.0.5" in describe(options("0.0.0.0", ("10.0.0.5",)))
+    assert options("0.0.0.0").secure and not options("127.0.0.1").secure  # Secure cookies off loopback
+
+
+# -- sessions on the server, the brute-force limit, headers (trust issue, findings 13 and 14) ----------
+def test_the_cookie_holds_only_an_opaque_token(browser: Browser) -> None:
+    client = browser("anna")
+    [cookie] = [c for c in client.cookies.jar if c.name == web_app.SESSION]
+    assert cookie.value is not None and "anna" not in cookie.value and "." not in cookie.value
+    import base64
+
+    with pytest.raises(ValueError):
+        json_text = base64.urlsafe_b64decode(cookie.value + "==").decode()
+        json.loads(json_text)
+
+
+def test_signing_out_ends_the_session_on_the_server(browser: Browser) -> None:
+    client = browser("anna")
+    stolen = dict(client.cookies)
+    csrf = csrf_of(client.get("/").text)
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    thief = browser()
+    thief.cookies.update(stolen)
+    assert thief.get("/").status_code == 303  # the copied cookie is worth nothing now
+
+
+def test_a_new_password_ends_every_session(browser: Browser, app: App) -> None:
+    client = browser("anna")
+    assert client.get("/").status_code == 200
+    SqlReview(app.store).set_password_hash("anna", hash_password("another long password"))
+    assert client.get("/").status_code == 303
+    deactivated = browser("bo")
+    SqlReview(app.store).save_caseworker(Caseworker("bo", "Bo Berg", ("1480",), active=False), app.clock())
+    assert deactivated.get("/").status_code == 303
+
+
+def test_signing_in_issues_a_new_token(browser: Browser) -> None:
+    client = browser()
+    client.get("/login")
+    before = client.cookies.get(web_app.SESSION)
+    sign_in(client, "anna")
+    assert client.cookies.get(web_app.SESSION) not in (None, before)  # no session fixation
+
+
+def test_failed_sign_ins_lock_the_account_for_a_while(browser: Browser, clock: Clock) -> None:
+    client = browser()
+    for _ in range(web_app.MAX_FAILURES_ACCOUNT):
+        sign_in(client, "anna", password="wrong guess")
+    sign_in(client, "anna")  # the right password, but locked: not even checked
+    page = client.get("/login").text
+    assert "Too many failed sign-ins" in page
+    assert client.get("/").status_code == 303
+    other = browser("cecilie")  # another account from elsewhere is not locked
+    assert other.get("/").status_code == 200
+    clock.now += timedelta(minutes=16)
+    sign_in(client, "anna")
+    assert client.get("/").status_code == 200
+
+
+def test_failed_sign_ins_from_one_address_are_limited_across_accounts(browser: Browser) -> None:
+    client = browser()
+    for n in range(web_app.MAX_FAILURES_ADDRESS):
+        sign_in(client, f"guess{n}", password="wrong")
+    sign_in(client, "anna")
+    assert client.get("/").status_code == 303
+
+
+def test_every_page_carries_strict_security_headers(browser: Browser, app: App) -> None:
+    client = browser("anna")
+    for path in ("/", f"/items/{item_of(app, 'KY-A')}", "/cases/KY-A", "/holds", "/holds.csv", "/login"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+        assert "'unsafe-inline'" not in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["cache-control"] == "no-store", path
+    assert "no-store" not in client.get("/static/app.css").headers.get("cache-control", "")
+
+
+# -- the queue at size, and odd case ids (trust issue, findings 16 and 17) -------------------------------
+def test_the_queue_pages_and_its_counters_follow_the_filter(
+    browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_app, "PAGE_SIZE", 2)
+    client = browser("anna")
+    first = client.get("/").text
+    assert "Items 1–2 of 4" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/?page=2").text
+    assert "Items 3–4 of 4" in second and 'rel="prev"' in second
+    seen = set(re.findall(r'href="/cases/([A-Z-]+)"', first)) | set(
+        re.findall(r'href="/cases/([A-Z-]+)"', second)
+    )
+    assert seen == {"KY-A", "KY-B", "BS-D", "BS-S"}
+    housing = client.get("/?benefit=boligstoette").text
+    assert re.search(r"<strong>2</strong> open", housing)  # the counters count what the filter shows
+    assert "(of 4 open in your municipalities)" in housing
+    assert "Page 2 of 2" in client.get("/?page=999").text  # past the end: the last page
+
+
+def test_a_case_id_with_a_slash_opens(app: App, browser: Browser) -> None:
+    import_persons(app.store, extract(person("Z", address_id="Z1")), "p.jsonl", app.clock)
+    import_cases(app.store, app.pack, extract(case("KY/Z 1", "kontanthjaelp", "Z")), "c.jsonl", app.clock)
+    replay(app, [event("death", "Z", event_id="z-dies")])
+    client = browser("anna")
+    assert 'href="/cases/KY/Z%201"' in client.get("/").text
+    page = client.get("/cases/KY/Z%201")
+    assert page.status_code == 200 and "KY/Z 1" in page.text
+
+
+def test_the_item_page_offers_only_the_actions_the_item_allows(browser: Browser, app: App) -> None:
+    client = browser("anna")
+    held = client.get(f"/items/{item_of(app, 'KY-A')}").text
+    assert 'value="confirm"' in held and 'value="release"' in held
+    moving = client.get(f"/items/{item_of(app, 'KY-B')}").text  # a handover: nothing is held
+    assert 'value="confirm"' not in moving and 'value="release"' in moving

@@ -6,8 +6,9 @@ import pytest
 
 from eventfilter.errors import UsageError
 from eventfilter.records import Caseworker
+from eventfilter.service.wording import payable
 from eventfilter.web.passwords import hash_password, verify_password
-from eventfilter.web.views import actor_names, category, money, payable
+from eventfilter.web.views import actor_names, category, money
 
 
 @pytest.mark.parametrize(
@@ -37,7 +38,7 @@ def test_amounts_read_as_money() -> None:
 
 
 def test_the_payment_is_nothing_while_not_eligible() -> None:
-    assert payable({"eligible": True, "amount": 2500.0}, "DKK") == "2 500 DKK"
+    assert payable({"eligible": True, "amount": 2500.0}, "DKK") == "2 500 DKK/month"
     assert payable({"eligible": False, "amount": 3000.0}, "DKK") == "none: not eligible"
     assert payable({"eligible": None, "amount": None}, "DKK") == "unknown"
     assert payable(None, "DKK") == "unknown"

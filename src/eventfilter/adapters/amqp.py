@@ -42,7 +42,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from eventfilter.errors import BrokerError
+from eventfilter.errors import BrokerError, BrokerSetupError
 from eventfilter.ports import Delivery, OutMessage
 
 PUBLISHED_AT = "x-published-at-us"  # microseconds since the epoch (AMQP tables carry no floats)
@@ -58,6 +58,9 @@ class Topology:
     partitions: int = 4
     delivery_limit: int = 5
     decisions: str = "eventfilter.decisions"
+    # The plugin's exchange type (tests name one no broker has, to see what a
+    # broker without the plugin does).
+    hashing: str = "x-consistent-hash"
 
     @property
     def events(self) -> str:
@@ -89,14 +92,27 @@ def _redact(url: str) -> str:
     return url
 
 
+PLUGIN_MISSING = (
+    "RabbitMQ at {url} lacks the consistent-hash exchange eventfilter partitions events with; "
+    "enable it with `rabbitmq-plugins enable rabbitmq_consistent_hash_exchange` and start again."
+)
+
+
 @contextmanager
 def _broker_errors(url: str) -> Iterator[None]:
-    """pika's exceptions as one sentence."""
+    """pika's exceptions as one sentence. A broker that refuses the topology
+    (no hashing plugin) is a setup error: retrying cannot help."""
     try:
         yield
     except pika.exceptions.UnsupportedAMQPFieldException:
         raise  # our own mistake in a message, not the broker's state
-    except pika.exceptions.ChannelClosedByBroker as exc:
+    except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ConnectionClosedByBroker) as exc:
+        if "exchange type" in exc.reply_text:
+            raise BrokerSetupError(PLUGIN_MISSING.format(url=_redact(url))) from None
+        if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
+            raise BrokerError(
+                f"RabbitMQ at {_redact(url)} closed the connection: {exc.reply_text}."
+            ) from None
         raise BrokerError(f"RabbitMQ at {_redact(url)} refused: {exc.reply_text}.") from None
     except (pika.exceptions.AMQPError, OSError) as exc:
         text = str(exc) or type(exc).__name__
@@ -113,13 +129,14 @@ def open_connection(url: str, heartbeat: int = 30) -> pika.BlockingConnection:
 
 
 def declare(channel: BlockingChannel, topology: Topology) -> None:
-    """Declare exchanges and queues (idempotent); the hashing exchange needs the
-    rabbitmq_consistent_hash_exchange plugin."""
+    """Declare exchanges and queues (idempotent). The hashing exchange needs the
+    rabbitmq_consistent_hash_exchange plugin: it is declared first, so that a
+    broker without the plugin is left as it was."""
+    channel.exchange_declare(topology.events, topology.hashing, durable=True)
     channel.exchange_declare(topology.dead_exchange, "fanout", durable=True)
     channel.queue_declare(topology.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(topology.dead_queue, topology.dead_exchange)
     channel.exchange_declare(topology.decisions, "topic", durable=True)
-    channel.exchange_declare(topology.events, "x-consistent-hash", durable=True)
     for n in range(topology.partitions):
         queue = topology.partition(n)
         channel.queue_declare(
@@ -140,13 +157,6 @@ def declare_topology(url: str, topology: Topology) -> None:
     try:
         with _broker_errors(url):
             declare(connection.channel(), topology)
-    except BrokerError as exc:
-        if "x-consistent-hash" in str(exc) or "exchange type" in str(exc):
-            raise BrokerError(
-                "RabbitMQ lacks the consistent-hash exchange; enable it with "
-                "`rabbitmq-plugins enable rabbitmq_consistent_hash_exchange`."
-            ) from None
-        raise
     finally:
         if connection.is_open:
             connection.close()
@@ -183,6 +193,7 @@ class PikaBroker:
         self._order: dict[int, int] = {}  # delivery tag -> the sender's stamp
         self._prefetch = prefetch
         self._gathered = False
+        self._subscribed: list[int] = []
         with _broker_errors(url):
             self._connection = open_connection(url)
             self._channel = self._connection.channel()
@@ -198,6 +209,7 @@ class PikaBroker:
 
     def _subscribe(self, n: int) -> None:
         queue = self.topology.partition(n)
+        self._subscribed.append(n)
 
         def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
             headers = properties.headers or {}
@@ -237,17 +249,26 @@ class PikaBroker:
         taken, self._buffer = self._buffer[:max_messages], self._buffer[max_messages:]
         return taken
 
-    def _gather(self, quiet: float = 0.2, most: float = 3.0) -> None:
+    def _gather(self, most: float = 5.0) -> None:
         """After a reconnect: wait until the broker has handed back what an
-        earlier connection held (the prefetch window is full, or nothing more
-        comes for `quiet` seconds), so that it can be put back in order."""
+        earlier connection held, so that it can be put back in order: until the
+        prefetch window is full, or none of the subscribed partitions holds a
+        message ready for delivery any more (a condition, not a pause: a busy
+        broker may take its time), or `most` seconds have passed."""
         self._gathered = True
         until = time.monotonic() + most
         while len(self._buffer) < self._prefetch and time.monotonic() < until:
-            before = len(self._buffer)
-            self._connection.process_data_events(time_limit=quiet)
-            if len(self._buffer) == before:
+            self._connection.process_data_events(time_limit=0.05)
+            if self._ready() == 0:
+                self._connection.process_data_events(time_limit=0)  # what is on the wire already
                 return
+
+    def _ready(self) -> int:
+        """Messages waiting for delivery in the partitions this consumer takes."""
+        return sum(
+            self._channel.queue_declare(self.topology.partition(n), passive=True).method.message_count
+            for n in self._subscribed
+        )
 
     def _sort(self) -> None:
         """The buffered messages in their senders' order, when every one is stamped."""

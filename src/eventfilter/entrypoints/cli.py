@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from eventfilter import __version__
+from eventfilter.adapters.holdscsv import holds_csv
 from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App, bootstrap
@@ -426,7 +427,7 @@ def _audit_json(e: Any, held: bool) -> dict[str, Any]:
             "event_ids": list(e.event_ids),
             "before": e.before,
             "after": e.after,
-            "message": wording.decision(e.outcome, e.reasons, e.event_ids, held),
+            "message": wording.decision(e.outcome, e.reasons, e.event_ids, held, e.hold),
         }
     return {
         "at": e.at.isoformat(),
@@ -451,7 +452,7 @@ def holds(ctx: click.Context, as_of: str | None, as_csv: bool, as_json: bool, db
     app = _app(ctx, db)
     views = queries.holds(app.store, day)
     if as_csv:
-        click.echo(render.holds_csv(views), nl=False)
+        click.echo(holds_csv(views), nl=False)
     elif as_json:
         _print_json([h.to_dict() for h in views])
     else:
@@ -552,10 +553,12 @@ def caseworkers_password(ctx: click.Context, caseworker_id: str, from_stdin: boo
     "--auth-header", default=None, help="With --auth header: the header (default X-Forwarded-Email)."
 )
 @click.option(
-    "--secret-file",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Key that signs sessions (env EVENTFILTER_WEB_SECRET wins); created if missing.",
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="With --auth header: the sign-in proxy's address, the only one whose header is believed "
+    "(repeatable; default loopback only).",
 )
 @click.option("--idle-minutes", type=click.IntRange(1), default=None, help="Sign out after this long idle.")
 @db_option
@@ -566,14 +569,13 @@ def serve(
     port: int | None,
     auth: str | None,
     auth_header: str | None,
-    secret_file: Path | None,
+    trusted_proxies: tuple[str, ...],
     idle_minutes: int | None,
     db: str | None,
 ) -> int:
     """The review queue in the browser, for caseworkers (needs the extra eventfilter[web])."""
     try:
-        from eventfilter.web.server import ServeOptions, session_secret
-        from eventfilter.web.server import serve as run_server
+        from eventfilter.web import server
     except ImportError as exc:
         raise UsageError(
             f"The web review queue needs the web extra (pip install 'eventfilter[web]'): {exc}."
@@ -581,17 +583,19 @@ def serve(
 
     app = _app(ctx, db)
     web = app.settings.web
-    options = ServeOptions(
+    options = server.ServeOptions(
         host=host or web.host,
         port=port or web.port,
         auth=auth or web.auth,
         auth_header=auth_header or web.auth_header,
-        secret=session_secret(os.environ.get("EVENTFILTER_WEB_SECRET"), secret_file or Path(web.secret_file)),
         idle_minutes=idle_minutes or web.idle_minutes,
         secure_cookies=web.secure_cookies,
+        trusted_proxies=trusted_proxies or tuple(web.trusted_proxies),
     )
-    click.echo(f"The review queue is at http://{options.host}:{options.port}/ (Ctrl-C stops it).", err=True)
-    run_server(app, options)
+    server.check(options)
+    sock = server.bind(options.host, options.port)  # a busy port is refused before anything is said
+    click.echo(server.describe(options), err=True)
+    server.serve(app, options, sock)
     return ExitCode.OK
 
 
@@ -820,7 +824,7 @@ def rules_show(ctx: click.Context, on: str | None, as_json: bool) -> int:
                         },
                         "parameters": {
                             p.name: {
-                                "value": p.at(day).value,
+                                "value": render.plain_number(p.at(day).value),
                                 "valid_from": p.at(day).valid_from,
                                 "reference": p.reference,
                             }
@@ -859,7 +863,14 @@ def db_upgrade(ctx: click.Context, db: str | None) -> int:
 
 
 @cli.command()
-@click.option("--out", "out_dir", default="samples", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder to write the world into (refused if it holds a world already, unless --force).",
+)
+@click.option("--force", is_flag=True, help="Write over a world already in --out.")
 @click.option(
     "--scale",
     type=click.Choice(["national"]),
@@ -894,6 +905,7 @@ def db_upgrade(ctx: click.Context, db: str | None) -> int:
 )
 def generate(
     out_dir: Path,
+    force: bool,
     scale: str | None,
     fraction: float,
     persons: int | None,
@@ -907,6 +919,12 @@ def generate(
 
     if scale is not None and persons is not None:
         raise UsageError("Give either --scale (with --fraction) or --persons, not both.")
+    there = [n for n in ("persons.jsonl", "cases.jsonl", "events.jsonl") if (out_dir / n).exists()]
+    if there and not force:
+        raise UsageError(
+            f"{out_dir}/ holds a world already ({', '.join(there)}); give another --out, or --force to "
+            "write over it."
+        )
     if scale is not None:
         persons, days, profile = round(NATIONAL_PERSONS * fraction), days or 365, profile or "national"
     tell = _progress_line(sys.stderr.isatty())

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.pack import RulePack
-from eventfilter.core.reasons import fmt_amount
 from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, ItemView
 from eventfilter.service import wording
 from eventfilter.service.replay import Summary
@@ -95,13 +92,17 @@ def holds(views: Sequence[HoldView]) -> str:
             h.municipality_code,
             h.status,
             h.placed_at.date().isoformat() if h.placed_at else "-",
+            h.effective_date.isoformat() if h.effective_date else "-",
             h.source,
             ", ".join(h.reasons) or "-",
         )
         for h in views
     ]
-    return f"{len(views)} held payment{'s' if len(views) != 1 else ''}\n\n" + table(
-        ("CASE", "BENEFIT", "MUNI", "STATUS", "SINCE", "HELD BY", "REASONS"), rows
+    return (
+        f"{len(views)} held payment{'s' if len(views) != 1 else ''}"
+        " (KNOWN SINCE: when eventfilter placed the hold; EFFECTIVE: when the register says it took effect)"
+        "\n\n"
+        + table(("CASE", "BENEFIT", "MUNI", "STATUS", "KNOWN SINCE", "EFFECTIVE", "HELD BY", "REASONS"), rows)
     )
 
 
@@ -126,11 +127,18 @@ def rules(pack: RulePack, on: date) -> str:
         out.append("  parameters")
         for p in b.parameters.values():
             v = p.at(on)
-            value = ", ".join(v.value) if isinstance(v.value, tuple) else v.value
+            value = ", ".join(v.value) if isinstance(v.value, tuple) else plain_number(v.value)
             out.append(f"    {p.name:<28} {value!s:<32} since {v.valid_from}  ({p.reference})")
         out.append("")
     out.append("Event types the pack knows and never reads: " + ", ".join(sorted(pack.not_read_types)))
+    out += ["", "Reason codes"]
+    out += [f"  {code:<28} {text}" for code, text in pack.reason_texts.items()]
     return "\n".join(out)
+
+
+def plain_number(value: Any) -> Any:
+    """17000, not 17000.0; 0.25 stays 0.25 (ages and rates are read by people)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # -- caseworkers ----------------------------------------------------------------
@@ -138,16 +146,12 @@ def _yes(value: Any) -> str:
     return {True: "eligible", False: "NOT eligible", None: "eligibility unknown"}[value]
 
 
-def _amount(value: Any, currency: str) -> str:
-    if value is None:
-        return "amount unknown"
-    return f"{fmt_amount(float(value))} {currency}/month"
-
-
 def _state(ev: dict[str, Any] | None, currency: str) -> str:
     if not ev:
         return "-"
-    return f"{_yes(ev.get('eligible'))}, {_amount(ev.get('amount'), currency)}, category {ev.get('category')}"
+    return (
+        f"{_yes(ev.get('eligible'))}, payment {wording.payable(ev, currency)}, category {ev.get('category')}"
+    )
 
 
 def review_page(page: ItemPage, pack: RulePack, today: date) -> str:
@@ -212,23 +216,22 @@ def review_page(page: ItemPage, pack: RulePack, today: date) -> str:
                 values = f" · compared {r.get('before')} → {r.get('after')}"
             out.append(f"      rule {r['rule']} · {r.get('legal_ref') or 'no legal reference'}{values}")
         out.append(
-            f"    amount: {_amount((d.before or {}).get('amount'), currency)} → "
-            f"{_amount((d.after or {}).get('amount'), currency)}"
+            f"    payment: {wording.payable(d.before, currency)} → {wording.payable(d.after, currency)}"
         )
     out += ["", "History"]
     for h in page.history:
         out.append(f"  {h.at:%Y-%m-%d %H:%M}  {h.actor:<12} {h.message}")
-    if item.status == "open":
-        out += [
-            "",
-            "Actions",
-            f"  eventfilter review resolve {item.item_id} --action release  --by YOU [--note TEXT]"
-            "   lift the hold, payment resumes",
-            f"  eventfilter review resolve {item.item_id} --action confirm  --by YOU [--note TEXT]"
-            "   the stop stands, the case leaves the active set",
-            f"  eventfilter review resolve {item.item_id} --action redecide --by YOU"
-            " [--set PERSON.FIELD=VALUE ...]   decide again on corrected facts",
-        ]
+    offered = {
+        "release": "--action release  --by YOU [--note TEXT]   "
+        + ("lift the hold, payment resumes" if case.held else "close the item, payment goes on"),
+        "confirm": "--action confirm  --by YOU [--note TEXT]   "
+        "the stop stands, the case leaves the active set",
+        "redecide": "--action redecide --by YOU [--set PERSON.FIELD=VALUE ...]   "
+        "decide again on corrected facts",
+    }
+    if page.actions:
+        out += ["", "Actions"]
+        out += [f"  eventfilter review resolve {item.item_id} {offered[a]}" for a in page.actions]
     return "\n".join(out)
 
 
@@ -246,37 +249,6 @@ def audit_trail(case: CaseView, entries: Sequence[Any], pack: RulePack) -> str:
     now = "stopped (confirmed)" if case.confirmed else "HELD" if case.held else "being paid"
     out += ["", f"Now: payment {now}."]
     return "\n".join(out)
-
-
-def holds_csv(views: Sequence[HoldView]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        [
-            "case_id",
-            "benefit",
-            "municipality_code",
-            "status",
-            "held_since",
-            "held_by",
-            "decision_id",
-            "reasons",
-        ]
-    )
-    for h in views:
-        writer.writerow(
-            [
-                h.case_id,
-                h.benefit,
-                h.municipality_code,
-                h.status,
-                h.placed_at.date().isoformat() if h.placed_at else "",
-                h.source,
-                h.decision_id or "",
-                " ".join(h.reasons),
-            ]
-        )
-    return buf.getvalue()
 
 
 def caseworkers(rows: Sequence[Caseworker]) -> str:

@@ -121,6 +121,20 @@ class ItemPage:
     reason_texts: dict[str, str]
 
     @property
+    def actions(self) -> tuple[str, ...]:
+        """What a caseworker may do with this item now (the CLI and the web offer
+        exactly these; `resolve` refuses the rest)."""
+        if self.item.status != "open":
+            return ()
+        offered = ["release"]
+        if self.case.held:
+            offered.append("confirm")
+        last = self.decisions[-1] if self.decisions else None
+        if last is not None and last.after is not None and "checks" in last.after:
+            offered.append("redecide")
+        return tuple(offered)
+
+    @property
     def first_before(self) -> dict[str, Any] | None:
         return self.decisions[0].before if self.decisions else None
 
@@ -218,12 +232,20 @@ class ReviewService:
         benefits: Sequence[str] = (),
         reasons: Sequence[str] = (),
         overdue: bool = False,
+        search: str = "",
     ) -> list[ItemView]:
+        self._known_filters(municipalities, benefits, reasons)
         allowed = list(municipalities)
         if as_caseworker is not None:
             cw = self.caseworker(as_caseworker, doing="list the review queue")
             mine = set(cw.municipalities)
-            allowed = [m for m in allowed if m in mine] if allowed else sorted(mine)
+            outside = sorted(set(allowed) - mine)
+            if outside:
+                raise UsageError(
+                    f"Municipality {', '.join(outside)} is not one of {cw.caseworker_id}'s "
+                    f"({', '.join(cw.municipalities) or 'none'})."
+                )
+            allowed = allowed or sorted(mine)
             if not allowed:
                 return []
         items = self.review.items("open", municipalities=allowed or None, benefits=list(benefits) or None)
@@ -233,7 +255,31 @@ class ReviewService:
             items = [i for i in items if wanted & set(i.reasons)]
         if overdue:
             items = [i for i in items if i.overdue(today)]
+        if search.strip():
+            needle = search.strip().lower()
+            items = [i for i in items if needle in i.case_id.lower() or needle == str(i.item_id)]
         return items
+
+    def _known_filters(
+        self, municipalities: Sequence[str], benefits: Sequence[str], reasons: Sequence[str]
+    ) -> None:
+        """A filter with a value that names nothing is a typo: say so, never answer "none"."""
+        pack = self.app.pack
+        for name in benefits:
+            if name not in pack.benefits:
+                raise UsageError(
+                    f"There is no benefit {name!r}; the rule pack has {', '.join(pack.benefits)}."
+                )
+        for code in reasons:
+            if code not in pack.reason_texts:
+                raise UsageError(
+                    f"There is no reason code {code!r}; see `eventfilter rules show` for the codes."
+                )
+        if municipalities:
+            known = set(self.review.municipalities())
+            unknown = sorted(set(municipalities) - known)
+            if unknown:
+                raise UsageError(f"No case belongs to municipality {', '.join(unknown)}.")
 
     def page(self, item_id: int, *, as_caseworker: str | None = None) -> ItemPage:
         cw = self.caseworker(as_caseworker, doing=f"read review item {item_id}") if as_caseworker else None

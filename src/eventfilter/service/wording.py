@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from eventfilter.core.reasons import fmt_amount
+
 OUTCOME_WORDS = {
     "suspend": "Payment stopped",
     "review": "Payment goes on; a caseworker must look",
@@ -19,6 +21,19 @@ WHILE_HELD = {
 }
 
 
+def payable(evaluation: dict[str, Any] | None, currency: str = "") -> str:
+    """What the month's payment is on these facts, the same words on every
+    page and command: nothing while not eligible, whatever the rate says."""
+    if not evaluation:
+        return "unknown"
+    if evaluation.get("eligible") is False:
+        return "none: not eligible"
+    amount = evaluation.get("amount")
+    if amount is None:
+        return "unknown"
+    return f"{fmt_amount(float(amount))} {currency}/month".replace(" /month", "/month")
+
+
 def reason_text(reasons: Sequence[dict[str, Any]]) -> str:
     parts = []
     for r in reasons:
@@ -27,12 +42,26 @@ def reason_text(reasons: Sequence[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
+RESUMED = {
+    "review": "Payment resumes; a caseworker must look",
+    "pass": "Payment resumes",
+}
+
+
 def decision(
-    outcome: str, reasons: Sequence[dict[str, Any]], event_ids: Sequence[str], held: bool = False
+    outcome: str,
+    reasons: Sequence[dict[str, Any]],
+    event_ids: Sequence[str],
+    held: bool = False,
+    hold: str | None = None,
 ) -> str:
-    """A decision in words; `held` says whether the payment was already held when it was made."""
+    """A decision in words; `held` says whether the payment was already held
+    when it was made, `hold` whether the decision itself lifted the hold."""
     on = f" [events {', '.join(event_ids)}]" if event_ids else " [decided again by a caseworker]"
-    words = (WHILE_HELD if held else OUTCOME_WORDS).get(outcome, outcome)
+    if hold == "lift":
+        words = RESUMED.get(outcome, OUTCOME_WORDS.get(outcome, outcome))
+    else:
+        words = (WHILE_HELD if held else OUTCOME_WORDS).get(outcome, outcome)
     return f"{words}: {reason_text(reasons)}{on}"
 
 
@@ -158,7 +187,9 @@ def history_lines(entries: Sequence[Any], held: bool) -> list[Line]:
         if decided is not None:
             lines.append(
                 Line(
-                    decided, "eventfilter", decision(entry.outcome, entry.reasons, entry.event_ids, held_now)
+                    decided,
+                    "eventfilter",
+                    decision(entry.outcome, entry.reasons, entry.event_ids, held_now, entry.hold),
                 )
             )
         else:

@@ -10,10 +10,11 @@ as a draft (in the browser and on the server) until the item is resolved.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -22,44 +23,53 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.sessions import SessionMiddleware
 
+from eventfilter.adapters.holdscsv import holds_csv
 from eventfilter.adapters.sql.review import SqlReview
+from eventfilter.adapters.sql.websessions import SqlSessions
 from eventfilter.bootstrap import App
-from eventfilter.entrypoints.render import holds_csv
 from eventfilter.errors import AccessDenied, Busy, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.records import Caseworker, HoldView
 from eventfilter.service import queries
 from eventfilter.service.review_actions import CORRECTABLE, Correction, ReviewService
 from eventfilter.web import views
 from eventfilter.web.auth import Authenticator
+from eventfilter.web.sessions import ROTATE, ServerSessions
 
 HERE = Path(__file__).resolve().parent
 SESSION = "eventfilter_session"
 COOKIE_GRACE = 24 * 3600
+PAGE_SIZE = 50  # review items per page of the queue
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+# The brute-force limit: failed sign-ins within the window, per account and per address.
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_ACCOUNT = 5
+MAX_FAILURES_ADDRESS = 20
 
 
 def create_app(
     app: App,
     auth: Authenticator,
     *,
-    secret: str,
     idle_minutes: int = 480,
     secure_cookies: bool = False,
+    trusted_proxies: frozenset[str] = LOOPBACK,
 ) -> FastAPI:
+    """`trusted_proxies`: the addresses whose requests may carry the sign-in
+    header (`--auth header`) and a forwarded client address."""
     web = FastAPI(title="eventfilter review queue", docs_url=None, redoc_url=None, openapi_url=None)
     web.add_middleware(
-        SessionMiddleware,
-        secret_key=secret,
-        session_cookie=SESSION,
+        ServerSessions,
+        sessions=SqlSessions(app.store),
+        clock=app.clock,
+        cookie=SESSION,
         # Re-sent with every response, so the cookie slides with activity. The idle limit itself is
         # kept on the server (`seen`); the cookie outlives it by a day so the page can say what happened.
         max_age=idle_minutes * 60 + COOKIE_GRACE,
-        same_site="strict",
-        https_only=secure_cookies,
+        secure=secure_cookies,
     )
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = Pages(app, auth, idle_minutes)
+    pages = Pages(app, auth, idle_minutes, trusted_proxies)
     routes: list[tuple[str, str, Callable[..., Any]]] = [
         ("GET", "/login", pages.login_form),
         ("POST", "/login", pages.login),
@@ -69,7 +79,7 @@ def create_app(
         ("GET", "/items/{item_id}", pages.item),
         ("POST", "/items/{item_id}/resolve", pages.resolve),
         ("POST", "/items/{item_id}/draft", pages.save_draft),
-        ("GET", "/cases/{case_id}", pages.case),
+        ("GET", "/cases/{case_id:path}", pages.case),  # case ids may hold a "/"
         ("GET", "/holds", pages.holds),
         ("GET", "/holds.csv", pages.holds_csv),
     ]
@@ -79,11 +89,13 @@ def create_app(
 
 
 class Pages:
-    def __init__(self, app: App, auth: Authenticator, idle_minutes: int) -> None:
+    def __init__(self, app: App, auth: Authenticator, idle_minutes: int, trusted: frozenset[str]) -> None:
         self.app = app
         self.auth = auth
         self.idle_minutes = idle_minutes
+        self.trusted = trusted
         self.review = SqlReview(app.store)
+        self.sessions = SqlSessions(app.store)
         self.templates = Jinja2Templates(directory=HERE / "templates")
         views.install_filters(self.templates, app)
 
@@ -108,6 +120,8 @@ class Pages:
         session = request.session
         now = time.time()
         if not self.auth.uses_login_form:
+            if not self.from_proxy(request):
+                return None  # the header is believed only from the sign-in proxy
             found = self.auth.from_headers(request.headers)
             if found is None:
                 return None
@@ -127,6 +141,18 @@ class Pages:
             session.clear()
             return None
         return cw
+
+    def from_proxy(self, request: Request) -> bool:
+        """The request came straight from a trusted proxy (the peer, not a header, says so)."""
+        return request.client is not None and request.client.host in self.trusted
+
+    def client_address(self, request: Request) -> str:
+        """Who is asking: the peer, or behind a trusted proxy the address it forwards."""
+        if self.from_proxy(request):
+            forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded
+        return request.client.host if request.client is not None else "unknown"
 
     def render(
         self, request: Request, name: str, cw: Caseworker | None, status: int = 200, **context: Any
@@ -163,23 +189,43 @@ class Pages:
     async def login(self, request: Request) -> Response:
         form = await request.form()
         target = _safe(_field(form, "next") or "/")
+        retry = RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         if not self.csrf_ok(request, _field(form, "csrf")):
             self.flash(request, "The sign-in form had expired; please sign in again.", "error")
             return RedirectResponse("/login", status_code=303)
-        cw = self.auth.from_form(_field(form, "username"), _field(form, "password"))
+        username = _field(form, "username").strip()[:100]
+        now = self.app.clock()
+        keys = [f"account:{username.lower()}", f"address:{self.client_address(request)}"]
+        locked = self._locked_for(keys, now)
+        if locked is not None:
+            # no password is checked while locked: the limit is no oracle
+            self.flash(request, f"Too many failed sign-ins; try again in {locked} minutes.", "error")
+            return retry
+        cw = self.auth.from_form(username, _field(form, "password"))
         if cw is None:
+            self.sessions.failed(keys, now)
             self.flash(request, "That caseworker id and password do not match an active caseworker.", "error")
-            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+            return retry
+        self.sessions.forget_failures(keys[0])
         request.session.clear()
         request.session.update(
-            {"cw": cw.caseworker_id, "seen": time.time(), "csrf": secrets.token_urlsafe(32)}
+            {"cw": cw.caseworker_id, "seen": time.time(), "csrf": secrets.token_urlsafe(32), ROTATE: True}
         )
         return RedirectResponse(target, status_code=303)
+
+    def _locked_for(self, keys: list[str], now: datetime) -> int | None:
+        """Minutes until a sign-in may be tried again, or None."""
+        since = now - FAILURE_WINDOW
+        for key, most in zip(keys, (MAX_FAILURES_ACCOUNT, MAX_FAILURES_ADDRESS), strict=True):
+            if self.sessions.failures(key, since) >= most:
+                oldest = self.sessions.oldest_failure(key, since) or now
+                return max(1, math.ceil((oldest + FAILURE_WINDOW - now).total_seconds() / 60))
+        return None
 
     async def logout(self, request: Request) -> Response:
         form = await request.form()
         if self.csrf_ok(request, _field(form, "csrf")):
-            request.session.clear()
+            request.session.clear()  # the session is deleted on the server
         return RedirectResponse("/login", status_code=303)
 
     def ping(self, request: Request) -> Response:
@@ -189,33 +235,53 @@ class Pages:
 
     # -- the queue, an item, a case, the holds --------------------------------------------------
     def queue(
-        self, request: Request, municipality: str = "", benefit: str = "", reason: str = "", overdue: str = ""
+        self,
+        request: Request,
+        municipality: str = "",
+        benefit: str = "",
+        reason: str = "",
+        overdue: str = "",
+        q: str = "",
+        page: int = 1,
     ) -> Response:
         cw = self.caseworker(request)
         if cw is None:
             return self.to_login(request)
         service = ReviewService(self.app)
         everything = service.queue(as_caseworker=cw.caseworker_id)
-        items = service.queue(
-            as_caseworker=cw.caseworker_id,
-            municipalities=[municipality] if municipality else (),
-            benefits=[benefit] if benefit else (),
-            reasons=[reason] if reason else (),
-            overdue=bool(overdue),
-        )
+        filters = {
+            "municipality": municipality,
+            "benefit": benefit,
+            "reason": reason,
+            "overdue": bool(overdue),
+        }
+        try:
+            items = service.queue(
+                as_caseworker=cw.caseworker_id,
+                municipalities=[municipality] if municipality else (),
+                benefits=[benefit] if benefit else (),
+                reasons=[reason] if reason else (),
+                overdue=bool(overdue),
+                search=q[:200],
+            )
+        except UsageError as exc:
+            self.flash(request, f"{exc} Showing the whole queue.", "error")
+            items, filters = everything, {"municipality": "", "benefit": "", "reason": "", "overdue": False}
+            q = ""
         today = self.app.clock().date()
+        pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+        page = min(max(1, page), pages)
+        shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        query = {k: v for k, v in {**filters, "q": q}.items() if v}
         return self.render(
             request,
             "queue.html",
             cw,
-            items=items,
-            counts=views.counts(everything, today),
-            filters={
-                "municipality": municipality,
-                "benefit": benefit,
-                "reason": reason,
-                "overdue": bool(overdue),
-            },
+            items=shown,
+            counts=views.counts(items, today),  # what the filter shows, not the whole queue
+            total=len(everything),
+            filters={**filters, "q": q},
+            paging=views.paging(page, pages, len(items), PAGE_SIZE, query),
             options=views.filter_options(everything, cw, self.app.pack),
         )
 

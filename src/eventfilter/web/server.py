@@ -1,18 +1,18 @@
-"""Wiring the web app for `eventfilter serve`: sign-in method, session secret, uvicorn."""
+"""Wiring the web app for `eventfilter serve`: sign-in method, trusted
+proxies, the listening socket, uvicorn."""
 
 from __future__ import annotations
 
-import os
-import secrets
+import ipaddress
+import socket
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App
-from eventfilter.errors import ConfigError
-from eventfilter.web.app import create_app
+from eventfilter.errors import UsageError
+from eventfilter.web.app import LOOPBACK, create_app
 from eventfilter.web.auth import Authenticator, LocalAccounts, TrustedHeader
 
 
@@ -22,41 +22,49 @@ class ServeOptions:
     port: int
     auth: str  # "local" | "header"
     auth_header: str
-    secret: str
     idle_minutes: int
-    secure_cookies: bool
+    secure_cookies: bool | None  # None: on, except when listening on loopback only
+    trusted_proxies: tuple[str, ...] = ()  # empty: loopback only
+
+    @property
+    def trusted(self) -> frozenset[str]:
+        return frozenset(self.trusted_proxies) or LOOPBACK
+
+    @property
+    def secure(self) -> bool:
+        return self.secure_cookies if self.secure_cookies is not None else not is_loopback(self.host)
 
 
-def session_secret(env_value: str | None, path: Path) -> str:
-    """The key that signs session cookies: from the environment, else a file made once.
-
-    Kept across restarts so that a restart does not sign everyone out."""
-    if env_value:
-        if len(env_value) < 32:
-            raise ConfigError("EVENTFILTER_WEB_SECRET must have at least 32 characters.")
-        return env_value
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        text = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        text = _create_secret(path)
-    except OSError as exc:
-        raise ConfigError(f"The web secret file {path} cannot be read: {exc.strerror}.") from None
-    if len(text) < 32:
-        raise ConfigError(f"The web secret file {path} holds fewer than 32 characters.")
-    return text
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-def _create_secret(path: Path) -> str:
-    text = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another server made it just now
-        return path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise ConfigError(f"The web secret file {path} cannot be created: {exc.strerror}.") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
-    return text
+def check(options: ServeOptions) -> None:
+    """Refuse a setup that would let anyone in: a trusted sign-in header on an
+    address others can reach, with no proxy named to trust it from."""
+    if options.auth == "header" and not options.trusted_proxies and not is_loopback(options.host):
+        raise UsageError(
+            f"With --auth header on {options.host}, name the sign-in proxy with --trusted-proxy ADDRESS: "
+            "otherwise anyone who can reach the port could send the header and act as any caseworker."
+        )
+
+
+def describe(options: ServeOptions) -> str:
+    """What the operator should know at start-up, in a sentence or two."""
+    if options.auth == "header":
+        proxies = ", ".join(sorted(options.trusted))
+        who = f"signing in by the {options.auth_header} header, believed only from {proxies}"
+    else:
+        who = "signing in with caseworker id and password (5 failures in 15 minutes lock an account)"
+    cookies = (
+        "secure cookies (HTTPS only)" if options.secure else "cookies without the Secure flag (loopback)"
+    )
+    return f"The review queue is at http://{options.host}:{options.port}/: {who}; {cookies}. Ctrl-C stops it."
 
 
 def authenticator(app: App, kind: str, header: str) -> Authenticator:
@@ -70,20 +78,36 @@ def build(app: App, options: ServeOptions) -> FastAPI:
     return create_app(
         app,
         authenticator(app, options.auth, options.auth_header),
-        secret=options.secret,
         idle_minutes=options.idle_minutes,
-        secure_cookies=options.secure_cookies,
+        secure_cookies=options.secure,
+        trusted_proxies=options.trusted,
     )
 
 
-def serve(app: App, options: ServeOptions) -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, before anything is said about it: a busy port is
+    refused with one sentence."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or --host."
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+def serve(app: App, options: ServeOptions, sock: socket.socket) -> None:
     import uvicorn
 
-    uvicorn.run(
+    config = uvicorn.Config(
         build(app, options),
-        host=options.host,
-        port=options.port,
         log_level="warning",
         access_log=False,  # URLs hold case ids; the audit trail records what matters
-        proxy_headers=options.auth == "header",
+        proxy_headers=False,  # the app reads X-Forwarded-For itself, and only from trusted proxies
     )
+    uvicorn.Server(config).run(sockets=[sock])

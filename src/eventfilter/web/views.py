@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 
@@ -40,7 +41,7 @@ def install_filters(templates: Jinja2Templates, app: App) -> None:
     env.filters["category"] = category
     env.filters["people"] = lambda v: ", ".join(v) if v else "nobody"
     env.filters["money"] = money
-    env.filters["payable"] = payable
+    env.filters["payable"] = wording.payable
     env.filters["eligibility"] = lambda v: ELIGIBILITY.get(v, "eligibility unknown")
     env.filters["when"] = when
     env.filters["outcome_words"] = lambda v: OUTCOME_WORDS.get(v, v)
@@ -52,15 +53,6 @@ def money(value: Any, currency: str = "") -> str:
     if value is None:
         return "unknown"
     return f"{fmt_amount(float(value))} {currency}".strip()
-
-
-def payable(evaluation: dict[str, Any] | None, currency: str = "") -> str:
-    """What the month's payment is on these facts: nothing while not eligible."""
-    if not evaluation:
-        return "unknown"
-    if evaluation.get("eligible") is False:
-        return "none: not eligible"
-    return money(evaluation.get("amount"), currency)
 
 
 def when(value: datetime | date | None) -> str:
@@ -110,6 +102,23 @@ def counts(items: Sequence[ItemView], today: date) -> dict[str, int]:
         "overdue": sum(1 for i in items if i.overdue(today)),
         "due_today": sum(1 for i in items if i.due_date == today),
         "held": sum(1 for i in items if i.held),
+    }
+
+
+def paging(page: int, pages: int, count: int, size: int, query: dict[str, Any]) -> dict[str, Any]:
+    """Which items this page shows, and links to the pages before and after."""
+
+    def link(n: int) -> str:
+        return "/?" + urlencode({**query, "page": n})
+
+    return {
+        "page": page,
+        "pages": pages,
+        "first": (page - 1) * size + 1 if count else 0,
+        "last": min(page * size, count),
+        "count": count,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
     }
 
 

@@ -221,6 +221,28 @@ class DraftRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class WebSessionRow(Base):
+    """A browser's session with the review queue, kept on the server: the
+    cookie holds only a random token (its hash is the key), so signing out or
+    changing the password ends it for good."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caseworker_id: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in, by account and by address, for the brute-force limit."""
+
+    __tablename__ = "web_sign_in_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditRow(Base):
     """Every change of state besides decisions (which are their own append-only
     log): holds, review items, corrected facts, refused access. Never updated."""
@@ -263,6 +285,9 @@ class RunRow(Base):
 
 
 Index("ix_review_items_open_case", ReviewItemRow.case_id, ReviewItemRow.status)
+Index("ix_web_sessions_caseworker", WebSessionRow.caseworker_id)
+Index("ix_web_sessions_seen", WebSessionRow.seen_at)
+Index("ix_web_sign_in_failures_key_at", SignInFailureRow.key, SignInFailureRow.at)
 
 
 def _table(model: type[Base]) -> Table:
@@ -284,3 +309,5 @@ OUTBOX = _table(OutboxRow)
 DRAFTS = _table(DraftRow)
 PROTECTED_ADDRESSES = _table(ProtectedAddressRow)
 AUDIT = _table(AuditRow)
+WEB_SESSIONS = _table(WebSessionRow)
+SIGN_IN_FAILURES = _table(SignInFailureRow)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from eventfilter.adapters.sql import bulk
 from eventfilter.adapters.sql.models import (
@@ -18,6 +18,7 @@ from eventfilter.adapters.sql.models import (
     HOLDS,
     ITEMS,
     PROCESSED,
+    WEB_SESSIONS,
 )
 from eventfilter.adapters.sql.store import SqlStore, aware
 from eventfilter.core.decide import SEVERITY
@@ -54,6 +55,12 @@ class SqlReview:
         self.store = store
 
     # -- review items --------------------------------------------------------------
+    def municipalities(self) -> list[str]:
+        """The municipalities that pay any case."""
+        c = CASES.c
+        with self.store.connect() as conn:
+            return sorted(conn.execute(select(c.municipality_code).distinct()).scalars())
+
     def items(
         self,
         status: str = "open",
@@ -210,11 +217,15 @@ class SqlReview:
         with self.store.connect() as conn:
             held = conn.execute(query.order_by(h.c.placed_at, c.c.case_id)).all()
             reasons: dict[str, list[str]] = {}
+            effective: dict[str, date] = {}
             for chunk in _chunks([r.decision_id for r in held if r.decision_id]):
-                for decision_id, rs in conn.execute(
-                    select(d.c.decision_id, d.c.reasons).where(d.c.decision_id.in_(list(chunk)))
+                for decision_id, rs, day in conn.execute(
+                    select(d.c.decision_id, d.c.reasons, d.c.effective_date).where(
+                        d.c.decision_id.in_(list(chunk))
+                    )
                 ):
                     reasons[decision_id] = [x["code"] for x in rs]
+                    effective[decision_id] = day if isinstance(day, date) else date.fromisoformat(str(day))
             for r in held:
                 views.append(
                     HoldView(
@@ -227,6 +238,7 @@ class SqlReview:
                         placed_at=aware(r.placed_at),
                         reasons=tuple(reasons.get(r.decision_id or "", ())),
                         confirmed=r.confirmed_at is not None,
+                        effective_date=effective.get(r.decision_id or ""),
                     )
                 )
             extract = conn.execute(
@@ -277,11 +289,13 @@ class SqlReview:
             return conn.execute(select(t.c.password_hash).where(t.c.caseworker_id == caseworker_id)).scalar()
 
     def set_password_hash(self, caseworker_id: str, hashed: str) -> bool:
+        """A new password ends every session the caseworker had (in the same transaction)."""
         t = CASEWORKERS
         with self.store.write_transaction() as conn:
             done = conn.execute(
                 update(t).where(t.c.caseworker_id == caseworker_id).values(password_hash=hashed)
             )
+            conn.execute(delete(WEB_SESSIONS).where(WEB_SESSIONS.c.caseworker_id == caseworker_id))
             return done.rowcount == 1
 
     # -- drafts of notes (the web queue) ------------------------------------------------------
@@ -327,6 +341,8 @@ class SqlReview:
                     )
                 ],
             )
+            if not cw.active:  # a deactivated caseworker is signed out everywhere at once
+                conn.execute(delete(WEB_SESSIONS).where(WEB_SESSIONS.c.caseworker_id == cw.caseworker_id))
 
     # -- resolving (inside the caller's write transaction) ------------------------------------
     @staticmethod
