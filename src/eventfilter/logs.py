@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import structlog
@@ -22,3 +23,13 @@ def configure(level: str = "warning") -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def unexpected(exc: BaseException) -> str:
+    """An unexpected error as logs and dead letters may show it: its kind only.
+    The text of an exception can hold SQL and its parameters (person ids,
+    addresses, incomes); with EVENTFILTER_DEBUG=1 it is shown too, for a
+    developer on a test system."""
+    if os.environ.get("EVENTFILTER_DEBUG"):
+        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}; set EVENTFILTER_DEBUG=1 for the details"

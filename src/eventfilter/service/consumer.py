@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import structlog
 
 from eventfilter.errors import BrokerError, StoreError
+from eventfilter.logs import unexpected
 from eventfilter.ports import Broker, Delivery
 from eventfilter.service.stream import BatchResult, StreamProcessor
 
@@ -190,9 +191,9 @@ class Consumer:
                 log.error(
                     "a message could not be processed; it goes to the dead letters",
                     message_id=d.message_id,
-                    error=f"{type(exc).__name__}: {exc}",
+                    error=unexpected(exc),
                 )
-                return self.processor.reject(d, f"could not be processed ({type(exc).__name__}: {exc})")
+                return self.processor.reject(d, f"could not be processed ({unexpected(exc)})")
             half = len(deliveries) // 2
             first, second = self._decide(deliveries[:half]), self._decide(deliveries[half:])
             return BatchResult(
