@@ -281,6 +281,9 @@ class StreamRun:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+DRAIN_LIMIT = 900.0  # seconds a stream workload may take to drain before it counts as stuck
+
+
 def _processed(db: str) -> int:
     from sqlalchemy import create_engine, text
 
@@ -342,10 +345,13 @@ def stream_throughput(
         target = len(lines) - _dead_or_duplicate(world)
         first = last = 0.0
         start_count = done = 0
+        deadline = time.monotonic() + DRAIN_LIMIT
         while done < target:
             done = _processed(db)
             if done and not first:
                 first, start_count = time.perf_counter(), done
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"the consumers stopped or stalled at {done} of {target} events")
             time.sleep(0.05)
         last = time.perf_counter()
     finally:
@@ -432,7 +438,10 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
     started = time.perf_counter()
     try:
         feeder.wait(timeout=3600)
-        while _processed(db) < target:
+        deadline = time.monotonic() + DRAIN_LIMIT
+        while (done := _processed(db)) < target:
+            if time.monotonic() > deadline or not runner.is_alive():
+                raise RuntimeError(f"the consumer stopped or stalled at {done} of {target} events")
             time.sleep(0.05)
     finally:
         stop.set()
