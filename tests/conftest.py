@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from eventfilter.core.pack import RulePack
 from eventfilter.logs import configure
@@ -20,6 +21,13 @@ from eventfilter.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parents[1]
 
 configure("warning")  # structlog unconfigured would print debug lines into test output
+
+# Under CI the property tests draw the same examples every run, so a red run is
+# reproducible; on a developer's machine they explore (and `python -m tests.fuzz`
+# explores for as long as one likes).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,10 @@ def redact_raw(raw: str, addresses: set[str], persons: set[str]) -> str:
         return _redact_text(raw, addresses)
     if not isinstance(value, dict | list):
         return _redact_text(raw, addresses)
-    hide_all = isinstance(value, dict) and (value.get("person_id") in persons or _declares_protection(value))
+    about = value.get("person_id") if isinstance(value, dict) else None  # any JSON value, in a bad line
+    hide_all = isinstance(value, dict) and (
+        (isinstance(about, str) and about in persons) or _declares_protection(value)
+    )
     try:
         return json.dumps(_walk(value, addresses, hide_all), ensure_ascii=False, separators=(",", ":"))
     except RecursionError:
