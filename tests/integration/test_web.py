@@ -257,7 +257,7 @@ def test_an_item_page_explains_the_decision(browser: Browser, app: App) -> None:
         "lov om individuel boligstøtte",
         "D1 → D2",  # the values the rule compared
         "Payment per month",
-        "none: not eligible",
+        "none (not eligible)",
         "1 adult, 0 children",  # the category code, explained
         "History",
         "Hold placed",

@@ -39,7 +39,7 @@ def test_amounts_read_as_money() -> None:
 
 def test_the_payment_is_nothing_while_not_eligible() -> None:
     assert payable({"eligible": True, "amount": 2500.0}, "DKK") == "2 500 DKK/month"
-    assert payable({"eligible": False, "amount": 3000.0}, "DKK") == "none: not eligible"
+    assert payable({"eligible": False, "amount": 3000.0}, "DKK") == "none (not eligible)"
     assert payable({"eligible": None, "amount": None}, "DKK") == "unknown"
     assert payable(None, "DKK") == "unknown"
 

@@ -149,9 +149,10 @@ def _yes(value: Any) -> str:
 def _state(ev: dict[str, Any] | None, currency: str) -> str:
     if not ev:
         return "-"
-    return (
-        f"{_yes(ev.get('eligible'))}, payment {wording.payable(ev, currency)}, category {ev.get('category')}"
-    )
+    paid = wording.payable(ev, currency)  # says "not eligible" itself when it is not
+    if ev.get("eligible") is False:
+        return f"{paid}, category {ev.get('category')}"
+    return f"{_yes(ev.get('eligible'))}, {paid}, category {ev.get('category')}"
 
 
 def review_page(page: ItemPage, pack: RulePack, today: date) -> str:

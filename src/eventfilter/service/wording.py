@@ -27,7 +27,7 @@ def payable(evaluation: dict[str, Any] | None, currency: str = "") -> str:
     if not evaluation:
         return "unknown"
     if evaluation.get("eligible") is False:
-        return "none: not eligible"
+        return "none (not eligible)"
     amount = evaluation.get("amount")
     if amount is None:
         return "unknown"
