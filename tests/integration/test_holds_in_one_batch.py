@@ -76,3 +76,18 @@ def test_a_stream_batch_with_a_death_and_its_correction_leaves_no_hold(db_url: s
     decisions = processor.process(broker.fetch(10, 0)).decisions
     assert [d.hold for d in decisions] == ["place", "lift"]
     assert queries.holds(app.store) == []
+
+
+def test_the_audit_says_payment_resumes_where_a_correction_lifts_the_hold(db_url: str) -> None:
+    """Trust issue, finding 17: it said "stays held" and then "hold lifted" for one correction."""
+    from eventfilter.service.review_actions import ReviewService
+
+    app = app_for(db_url, person("B"), cases=(case("C", KY, "B"),), batch_size=100)
+    replay(app, lines(*death_and_corrections(1)))
+    _, entries = ReviewService(app).case_history("C")
+    from eventfilter.service import wording
+
+    text = [line.text for line in wording.history_lines(entries, False)]
+    decided = [t for t in text if t.endswith("[events c1]")]
+    assert len(decided) == 1 and decided[0].startswith("Payment resumes")
+    assert not any(t.startswith("Payment stays held") for t in text)

@@ -604,3 +604,12 @@ def test_the_item_page_offers_only_the_actions_the_item_allows(browser: Browser,
     assert 'value="confirm"' in held and 'value="release"' in held
     moving = client.get(f"/items/{item_of(app, 'KY-B')}").text  # a handover: nothing is held
     assert 'value="confirm"' not in moving and 'value="release"' in moving
+
+
+def test_extreme_ids_and_dates_are_pages_never_server_errors(browser: Browser) -> None:
+    client = browser("anna")
+    for path in ("/items/99999999999999999999", "/items/2147483648", "/items/0", "/items/-5"):
+        assert client.get(path).status_code in (404, 422), path
+    assert client.get("/holds?as_of=9999-12-31").status_code == 200
+    assert client.get("/holds.csv?as_of=9999-12-31").status_code == 200
+    assert client.get("/holds?as_of=0000-00-00").status_code == 200  # said on the page, not a crash
