@@ -82,8 +82,9 @@ class PackIn(_Strict):
 
 
 def default_config_dir() -> Path:
-    """config/ of the checkout this package runs from."""
-    return Path(__file__).resolve().parents[2] / "config"
+    """The default rule pack and settings, shipped inside the package (the
+    checkout's config/ points here), so an installed wheel finds them too."""
+    return Path(__file__).resolve().parent / "config"
 
 
 def default_pack_path() -> Path:
