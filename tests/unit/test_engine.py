@@ -210,3 +210,11 @@ def test_housing_benefit_someone_moves_in_and_the_income_ends_support(pack: Rule
     d = w.decision(move("X", "D"))
     assert d.outcome == "suspend"
     assert codes(d)[:2] == ["income_above_limit", "household_changed"]
+
+
+def test_a_decisions_id_does_not_depend_on_the_order_its_events_arrived_in(pack: RulePack) -> None:
+    """The stream may meet a family's events in another order than a file lists them."""
+    from eventfilter.core.engine import decision_id
+
+    assert decision_id("C", ["m1", "m2", "m3"]) == decision_id("C", ["m3", "m1", "m2"])
+    assert decision_id("C", ["m1"]) != decision_id("D", ["m1"])

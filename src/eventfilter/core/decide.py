@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from eventfilter.core import reasons as r
 from eventfilter.core.evaluation import Evaluation, Missing, Status
 from eventfilter.core.pack import BenefitSpec
+from eventfilter.core.vocabulary import Outcome
 
-SUSPEND = "suspend"
-REVIEW = "review"
-PASS = "pass"
-SEVERITY = {PASS: 0, REVIEW: 1, SUSPEND: 2}
+SUSPEND, REVIEW, PASS = Outcome.SUSPEND, Outcome.REVIEW, Outcome.PASS
 
 
 @dataclass(frozen=True, slots=True)

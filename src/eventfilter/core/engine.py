@@ -28,9 +28,9 @@ from eventfilter.core.pack import BenefitSpec, RulePack
 from eventfilter.core.reasons import NO_ACTIVE_CASE, REDACTED, HideAddress, Reason, unknown_correction
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
+from eventfilter.core.vocabulary import HoldChange
 
-PLACE = "place"
-LIFT = "lift"
+PLACE, LIFT = HoldChange.PLACE, HoldChange.LIFT
 
 
 @dataclass(slots=True)
@@ -125,8 +125,10 @@ class WindowNotLoaded(LookupError):
 
 
 def decision_id(case_id: str | None, event_ids: Iterable[str]) -> str:
-    """Stable: the same case and events always give the same id."""
-    key = f"{case_id or '-'}|{'|'.join(event_ids)}"
+    """Stable: the same case and events always give the same id, in whatever
+    order the events arrived (the stream may meet a family's events in
+    another order than a file lists them)."""
+    key = f"{case_id or '-'}|{'|'.join(sorted(event_ids))}"
     return "d-" + hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
 
 

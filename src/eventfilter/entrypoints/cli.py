@@ -21,6 +21,7 @@ from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.comparison import NaiveComparison
+from eventfilter.core.vocabulary import ACTIONS
 from eventfilter.entrypoints import render
 from eventfilter.entrypoints.exitcodes import ExitCode, exit_code_for
 from eventfilter.errors import EventFilterError, NotFound, UsageError
@@ -346,7 +347,7 @@ def review_show(
 
 @review.command("resolve")
 @click.argument("item", type=ITEM_ID)
-@click.option("--action", required=True, type=click.Choice(["release", "confirm", "redecide"]))
+@click.option("--action", required=True, type=click.Choice(ACTIONS))
 @click.option(
     "--by", "by", required=True, metavar="CASEWORKER", help="Who resolves (a registered caseworker)."
 )
@@ -373,12 +374,7 @@ def review_resolve(
     app = _app(ctx, db)
     fixes = [Correction.parse(c) for c in corrections]
     result = ReviewService(app).resolve(item, action, by, note, fixes)
-    said = {
-        "release": "released" + (": the hold is lifted, payment resumes" if result.hold_lifted else ""),
-        "confirm": "confirmed: the stop stands and the case leaves the active set",
-        "redecide": "decided again",
-    }[action]
-    click.echo(f"Review item {item} {said}.")
+    click.echo(f"Review item {item} {wording.resolved(action, result.hold_lifted)}.")
     if result.corrected:
         click.echo(f"  corrected: {', '.join(result.corrected)}")
     if result.decision is not None:

@@ -22,6 +22,7 @@ from eventfilter.core.engine import LIFT, Decision, Engine
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import FIELD_GROUP, Value
 from eventfilter.core.state import RegisterState
+from eventfilter.core.vocabulary import ACTIONS, Action
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.records import (
     AuditEntry,
@@ -39,7 +40,6 @@ from eventfilter.service.messages import hold_message
 from eventfilter.service.recording import Recording, record
 from eventfilter.service.redaction import Redactor
 
-ACTIONS = ("release", "confirm", "redecide")
 MAX_ITEM_ID = 2**31 - 1  # review items are numbered from 1 in an integer column
 CORRECTABLE = (
     "monthly_income",
@@ -126,12 +126,12 @@ class ItemPage:
         exactly these; `resolve` refuses the rest)."""
         if self.item.status != "open":
             return ()
-        offered = ["release"]
+        offered = [Action.RELEASE]
         if self.case.held:
-            offered.append("confirm")
+            offered.append(Action.CONFIRM)
         last = self.decisions[-1] if self.decisions else None
         if last is not None and last.after is not None and "checks" in last.after:
-            offered.append("redecide")
+            offered.append(Action.REDECIDE)
         return tuple(offered)
 
     @property
@@ -329,7 +329,7 @@ class ReviewService:
     ) -> Resolution:
         if action not in ACTIONS:
             raise UsageError(f"The action {action!r} does not exist; use release, confirm or redecide.")
-        if corrections and action != "redecide":
+        if corrections and action != Action.REDECIDE:
             raise UsageError("Facts can be corrected only with --action redecide.")
         cw = self.caseworker(by, doing=f"resolve review item {item_id}")
         item = self.review.item(item_id) if 0 < item_id <= MAX_ITEM_ID else None
@@ -340,7 +340,7 @@ class ReviewService:
         self._may_see(cw, case, f"resolve review item {item_id}", item_id)
         if item.status != "open":
             raise NotAllowed(_already(item))
-        if action == "confirm" and not case.held:
+        if action == Action.CONFIRM and not case.held:
             raise NotAllowed(
                 f"Review item {item_id} cannot be confirmed: the payment of case {case.case_id} is not held "
                 "(use release to close the item, or redecide)."
@@ -380,7 +380,7 @@ class ReviewService:
         at = changes.at
         store = self.app.store
         tag = f"item-{item_id}"
-        if action == "release" and case.held:
+        if action == Action.RELEASE and case.held:
             SqlReview.lift_hold(conn, case.case_id, at, cw.caseworker_id, note or "released by a caseworker")
             result.hold_lifted = True
             message = f"Hold lifted by {cw.caseworker_id}: payment resumes."
@@ -390,7 +390,7 @@ class ReviewService:
                     "lifted", case.case_id, case.benefit, None, at, [], f"{tag}:release", cw.caseworker_id
                 )
             )
-        elif action == "confirm":
+        elif action == Action.CONFIRM:
             SqlReview.confirm_hold(conn, case.case_id, at, cw.caseworker_id)
             message = "The stop stands; the case leaves the active set."
             changes.audit.append(self._entry(at, cw, "case_left_active_set", case, item_id, message))
@@ -399,11 +399,16 @@ class ReviewService:
                     "confirmed", case.case_id, case.benefit, None, at, [], f"{tag}:confirm", cw.caseworker_id
                 )
             )
-        elif action == "redecide":
+        elif action == Action.REDECIDE:
             self._redecide(conn, case, item_id, cw, corrections, changes, result)
         changes.audit.append(
             self._entry(
-                at, cw, "item_resolved", case, item_id, wording.item_resolved(action, cw.caseworker_id, note)
+                at,
+                cw,
+                "item_resolved",
+                case,
+                item_id,
+                wording.item_resolved(action, cw.caseworker_id, note, result.hold_lifted),
             )
         )
         store.write_changes(conn, changes)

@@ -96,14 +96,22 @@ def item_opened(due: date, code: str) -> str:
     return f"Review item opened, due {due.isoformat()} (most urgent reason: {code})."
 
 
-def item_resolved(action: str, by: str, note: str | None) -> str:
+def resolved(action: str, hold_lifted: bool) -> str:
+    """What resolving an item did, in the words the CLI, the web and the audit share."""
+    if action == "release":
+        return "released: " + (
+            "the hold is lifted and payment resumes" if hold_lifted else "closed, the payment goes on"
+        )
+    if action == "confirm":
+        return "confirmed: the stop stands and the case leaves the active set"
+    return "decided again on corrected facts" + (
+        "; the hold is lifted and payment resumes" if hold_lifted else ""
+    )
+
+
+def item_resolved(action: str, by: str, note: str | None, hold_lifted: bool) -> str:
     said = f' Note: "{note}"' if note else ""
-    what = {
-        "release": "released: the hold is lifted and payment resumes",
-        "confirm": "confirmed: the stop stands and the case leaves the active set",
-        "redecide": "decided again on corrected facts",
-    }[action]
-    return f"Review item {what} (by {by}).{said}"
+    return f"Review item {resolved(action, hold_lifted)} (by {by}).{said}"
 
 
 def fact_corrected(person_id: str, field: str, old: Any, new: Any, by: str) -> str:

@@ -18,11 +18,6 @@ from eventfilter.service import wording
 from eventfilter.service.review_actions import ItemPage, Resolution
 
 ELIGIBILITY = {True: "eligible", False: "not eligible", None: "eligibility unknown"}
-OUTCOME_WORDS = {
-    "suspend": "Payment stopped",
-    "review": "A caseworker must look; payment goes on",
-    "pass": "Nothing to do",
-}
 FIELD_WORDS = {
     "monthly_income": "monthly income",
     "income_period": "income period (YYYY-MM)",
@@ -44,7 +39,7 @@ def install_filters(templates: Jinja2Templates, app: App) -> None:
     env.filters["payable"] = wording.payable
     env.filters["eligibility"] = lambda v: ELIGIBILITY.get(v, "eligibility unknown")
     env.filters["when"] = when
-    env.filters["outcome_words"] = lambda v: OUTCOME_WORDS.get(v, v)
+    env.filters["outcome_words"] = lambda v: wording.OUTCOME_WORDS.get(v, v)
     env.globals["benefit_title"] = lambda b: app.pack.benefits[b].title if b in app.pack.benefits else b
     env.globals["field_words"] = FIELD_WORDS
 
@@ -151,17 +146,12 @@ def history(case: CaseView, entries: Sequence[Any]) -> list[wording.Line]:
 
 
 def resolved_message(result: Resolution) -> str:
-    if result.action == "release":
-        done = "released" + (": the hold is lifted and payment resumes" if result.hold_lifted else "")
-    elif result.action == "confirm":
-        done = "confirmed: the stop stands and the case leaves the active set"
-    else:
-        d = result.decision
-        done = "decided again"
-        if d is not None:
-            done += f": {OUTCOME_WORDS[d.outcome].lower()} ({', '.join(r.code for r in d.reasons)})"
-        if result.hold_lifted:
-            done += "; the hold is lifted and payment resumes"
-        if result.new_item is not None:
-            done += f"; a new review item {result.new_item.item_id} is open"
+    done = wording.resolved(result.action, result.hold_lifted)
+    d = result.decision
+    if d is not None:
+        done += f" — {wording.OUTCOME_WORDS[d.outcome].lower()} ({', '.join(r.code for r in d.reasons)})"
+    if result.new_item is not None:
+        done += f"; a new review item {result.new_item.item_id} is open"
+    for other in result.also:
+        done += f"; case {other.case_id}, which reads a corrected person, decided again ({other.outcome})"
     return f"Review item {result.item_id} {done}."

@@ -21,7 +21,7 @@ from eventfilter.adapters.sql.models import (
     WEB_SESSIONS,
 )
 from eventfilter.adapters.sql.store import SqlStore, aware
-from eventfilter.core.decide import SEVERITY
+from eventfilter.core.vocabulary import SEVERITY
 from eventfilter.records import (
     AuditView,
     CaseView,

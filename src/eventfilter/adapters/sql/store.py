@@ -39,6 +39,7 @@ from eventfilter.core.engine import Window
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case, Effect, Person, extract_over
 from eventfilter.core.state import RegisterState
+from eventfilter.core.vocabulary import HoldChange
 from eventfilter.errors import SchemaOutdated, StoreError
 from eventfilter.records import (
     AuditEntry,
@@ -540,12 +541,12 @@ class SqlStore:
             )
             if d.parameter_set is not None and d.parameter_set not in self._known_sets:
                 param_sets[d.parameter_set] = (d.parameter_set, d.rule_pack, d.benefit, bulk.js(d.parameters))
-            if d.hold == "place":
+            if d.hold == HoldChange.PLACE:
                 # At most one open hold per case: a hold placed earlier in this
                 # batch is this one's predecessor only if it was lifted since.
                 placed[d.case_id] = [d.case_id, d.decision_id, bulk.js(d.event_ids), at, None, None, None]
                 holds_placed.append(placed[d.case_id])
-            elif d.hold == "lift":
+            elif d.hold == HoldChange.LIFT:
                 reason = rec.hold_reason or (
                     f"a correction withdrew the event that caused the hold (decision {d.decision_id})"
                 )

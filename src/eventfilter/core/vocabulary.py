@@ -1,0 +1,35 @@
+"""The words eventfilter's records are made of, spelled once: outcomes, the
+changes a decision makes to a hold, and what a caseworker can do with an
+item. (StrEnum members are the strings themselves: `Outcome.PASS == "pass"`,
+and they are stored and serialised as such.)"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    SUSPEND = "suspend"  # the payment must stop now
+    REVIEW = "review"  # the payment goes on; a caseworker must look
+    PASS = "pass"  # nothing to do
+
+
+SEVERITY: dict[str, int] = {Outcome.PASS: 0, Outcome.REVIEW: 1, Outcome.SUSPEND: 2}
+
+
+class HoldChange(StrEnum):
+    """What a decision does to eventfilter's hold on the case's payment."""
+
+    PLACE = "place"
+    LIFT = "lift"
+
+
+class Action(StrEnum):
+    """How a caseworker resolves a review item."""
+
+    RELEASE = "release"  # lift the hold (or close a review item): payment goes on
+    CONFIRM = "confirm"  # the stop stands; the case leaves the active set
+    REDECIDE = "redecide"  # decide again on corrected facts
+
+
+ACTIONS = tuple(a.value for a in Action)
