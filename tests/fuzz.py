@@ -16,7 +16,8 @@ import sys
 import time
 from datetime import date
 
-from eventfilter.formats import Malformed, parse_case, parse_event, parse_person, raw_text
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_case, parse_event, parse_person, raw_text
 from eventfilter.plausibility import Horizon, check_event, check_person
 from eventfilter.service.redaction import redact_raw
 

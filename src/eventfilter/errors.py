@@ -8,6 +8,16 @@ class EventFilterError(Exception):
     """Root of every error eventfilter raises on purpose."""
 
 
+class Malformed(EventFilterError, ValueError):
+    """A line that breaks the contract; `str()` is one sentence naming the field.
+    Never stops a run: the line becomes a dead letter."""
+
+
+class WindowNotLoaded(EventFilterError, LookupError):
+    """A case's open window is kept in the store and was not loaded before an
+    event touched the case (a bug in the caller: see `core.routing.candidates`)."""
+
+
 class ConfigError(EventFilterError):
     """The rule pack or settings are missing or malformed."""
 

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from eventfilter import fastparse
 from eventfilter.core import events as ev
 from eventfilter.core.facts import Case, Person
+from eventfilter.errors import Malformed
 
 PersonId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
@@ -33,10 +34,6 @@ Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 BOM = "\ufeff"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MaritalStatus = Literal["unmarried", "married", "registered_partnership", "separated", "divorced", "widowed"]
-
-
-class Malformed(ValueError):
-    """A line that breaks the contract; `str()` is one sentence naming the field."""
 
 
 class _In(BaseModel):

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from eventfilter.core import events as ev
 from eventfilter.core.facts import Person
-from eventfilter.formats import Malformed
+from eventfilter.errors import Malformed
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventfilter.bootstrap import bootstrap
-from eventfilter.formats import Malformed, parse_case, parse_event, parse_person, raw_text
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_case, parse_event, parse_person, raw_text
 from eventfilter.plausibility import Horizon, check_event, check_person
 from eventfilter.service import queries
 from eventfilter.service.imports import import_persons

@@ -13,7 +13,8 @@ import pytest
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.engine import Decision
-from eventfilter.formats import Malformed, parse_event
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_event
 from eventfilter.generate import NATIONAL, NATIONAL_PERSONS, SAMPLE, write_world
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer

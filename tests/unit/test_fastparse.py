@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventfilter import fastparse
-from eventfilter.formats import Malformed, parse_event, parse_event_fully
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_event, parse_event_fully
 
 
 def same_or_aside(line: str | bytes) -> bool:

@@ -29,6 +29,7 @@ from eventfilter.core.reasons import NO_ACTIVE_CASE, REDACTED, HideAddress, Reas
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
 from eventfilter.core.vocabulary import HoldChange
+from eventfilter.errors import WindowNotLoaded
 
 PLACE, LIFT = HoldChange.PLACE, HoldChange.LIFT
 
@@ -117,11 +118,6 @@ class Decision:
             "parameters": dict(self.parameters) if self.parameters is not None else None,
             "hold": self.hold,
         }
-
-
-class WindowNotLoaded(LookupError):
-    """A case's open window is kept in the store and was not loaded before
-    an event touched the case (a bug in the caller: see `routing.candidates`)."""
 
 
 def decision_id(case_id: str | None, event_ids: Iterable[str]) -> str:

@@ -17,7 +17,8 @@ from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
-from eventfilter.formats import Malformed, parse_case, parse_person, raw_text
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_case, parse_person, raw_text
 from eventfilter.plausibility import Horizon, check_person
 from eventfilter.records import DeadLetter
 

@@ -28,7 +28,8 @@ from eventfilter.core.decide import PASS, REVIEW, SUSPEND
 from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
 from eventfilter.core.events import CORRECTION, CorrectionData, Event
 from eventfilter.core.pack import RulePack
-from eventfilter.formats import Malformed, parse_event, raw_text
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_event, raw_text
 from eventfilter.plausibility import Horizon, check_event
 from eventfilter.records import (
     BatchChanges,

@@ -31,7 +31,8 @@ from eventfilter.core.events import CORRECTION, AddressData, BirthData, Correcti
 from eventfilter.core.facts import Effect, Group
 from eventfilter.core.pack import RulePack
 from eventfilter.core.state import RegisterState
-from eventfilter.formats import Malformed, parse_event, raw_text
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_event, raw_text
 from eventfilter.plausibility import Horizon, check_event
 from eventfilter.ports import Broker, Delivery
 from eventfilter.records import (
