@@ -7,7 +7,8 @@ import json
 import pytest
 
 from eventfilter.core.events import AddressData, IncomeData, NoData
-from eventfilter.formats import Malformed, parse_case, parse_event, parse_person
+from eventfilter.errors import Malformed
+from eventfilter.formats import parse_case, parse_event, parse_person
 from tests.helpers import case, event, income, move, person
 
 

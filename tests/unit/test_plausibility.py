@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from eventfilter.formats import Malformed
+from eventfilter.errors import Malformed
 from eventfilter.plausibility import Horizon, check_event, check_person
 from tests.helpers import event, income, move, person, to_event, to_person
 
