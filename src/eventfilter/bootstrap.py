@@ -1,20 +1,22 @@
 """The one place that builds a configured application, for the CLI, the
-consumer and the tests alike."""
+consumer, the web app and the tests alike: the store behind its ports (the
+SQL store, or `memory:` for the in-memory twin), the rule pack, the settings
+and the clock."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from eventfilter.adapters.memory import MemorySessions, MemoryStore
+from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore
-from eventfilter.core.pack import RulePack
+from eventfilter.adapters.sql.websessions import SqlSessions
+from eventfilter.application import App, Clock
 from eventfilter.rulepack import load_pack
-from eventfilter.settings import Settings, load_settings
+from eventfilter.settings import load_settings
 
-Clock = Callable[[], datetime]
 DEFAULT_DB = "sqlite:///eventfilter.db"
 
 
@@ -25,18 +27,7 @@ def utc_now() -> datetime:
 def db_url(value: str | None) -> str:
     """--db / EVENTFILTER_DB, defaulting to eventfilter.db here; a bare path means SQLite."""
     url = value or os.environ.get("EVENTFILTER_DB") or DEFAULT_DB
-    return url if "://" in url else f"sqlite:///{url}"
-
-
-@dataclass
-class App:
-    store: SqlStore
-    pack: RulePack
-    settings: Settings
-    clock: Clock
-
-    def today(self) -> datetime:
-        return self.clock()
+    return url if "://" in url or url == "memory:" else f"sqlite:///{url}"
 
 
 def bootstrap(
@@ -52,7 +43,20 @@ def bootstrap(
     schema); otherwise it is refused with one sentence."""
     pack = load_pack(rules)
     conf = load_settings(settings)
-    store = SqlStore(db_url(db))
+    url = db_url(db)
+    if url.startswith("memory:"):
+        memory = MemoryStore()
+        return App(memory, memory, MemorySessions(), pack, conf, clock)
+    store = SqlStore(url)
     if ensure_schema:
         store.ensure_schema(create=create)
-    return App(store=store, pack=pack, settings=conf, clock=clock)
+    return App(store, SqlReview(store), SqlSessions(store), pack, conf, clock)
+
+
+def upgrade_database(db: str | None) -> tuple[str | None, str]:
+    """Create the schema, or upgrade an existing database in place: (from, to) revisions."""
+    store = SqlStore(db_url(db))
+    try:
+        return store.upgrade()
+    finally:
+        store.dispose()

@@ -41,7 +41,7 @@ def test_a_death_corrected_in_the_same_file_leaves_no_hold(db_url: str, batch_si
         ("review", "lift"),
         ("pass", None),
     ]
-    assert queries.holds(app.store) == []
+    assert queries.holds(app.review) == []
     actions = [a.action for a in app_review(app).audit("C")]
     assert actions.count("hold_placed") == actions.count("hold_lifted") == 1
 
@@ -51,7 +51,7 @@ def test_a_correction_of_a_correction_holds_the_case_once(db_url: str, batch_siz
     app = app_for(db_url, person("B"), cases=(case("C", KY, "B"),), batch_size=batch_size)
     _, decisions = replay(app, lines(*death_and_corrections(2)))
     assert [d.hold for d in decisions] == ["place", "lift", "place"]
-    [hold] = queries.holds(app.store)
+    [hold] = queries.holds(app.review)
     assert hold.case_id == "C" and hold.decision_id == decisions[-1].decision_id
 
 
@@ -75,7 +75,7 @@ def test_a_stream_batch_with_a_death_and_its_correction_leaves_no_hold(db_url: s
     processor = StreamProcessor(app.store, app.pack, app.settings, clock)
     decisions = processor.process(broker.fetch(10, 0)).decisions
     assert [d.hold for d in decisions] == ["place", "lift"]
-    assert queries.holds(app.store) == []
+    assert queries.holds(app.review) == []
 
 
 def test_the_audit_says_payment_resumes_where_a_correction_lifts_the_hold(db_url: str) -> None:

@@ -102,9 +102,9 @@ def test_a_replay_of_hostile_lines_completes_and_the_real_death_still_stops_paym
     # the death is decided on case C, and stops the payment unless a hostile line already had
     # (a valid death or income line among them may come first: then it is held already)
     assert death and (
-        death[0].outcome == "suspend" or any(h.case_id == "C" for h in queries.holds(app.store))
+        death[0].outcome == "suspend" or any(h.case_id == "C" for h in queries.holds(app.review))
     )
-    assert [h.case_id for h in queries.holds(app.store)] == ["C"]
+    assert [h.case_id for h in queries.holds(app.review)] == ["C"]
     for letter in queries.dead_letters(app.store):  # readable, whatever they hold
         assert letter.error.startswith("Line ") and "\x00" not in letter.raw
     app.store.dispose()

@@ -100,7 +100,7 @@ def test_a_correction_of_another_persons_event_is_refused(db_url: str) -> None:
     summary, decisions = replay(app, lines(wrong))
     assert decisions == [] and summary.dead_letters == 1
     assert "'person_id'" in queries.dead_letters(app.store)[-1].error
-    assert [h.case_id for h in queries.holds(app.store)] == ["C"]  # the hold stands
+    assert [h.case_id for h in queries.holds(app.review)] == ["C"]  # the hold stands
 
 
 def test_an_extract_with_bad_utf8_is_refused_like_an_event_line(db_url: str) -> None:

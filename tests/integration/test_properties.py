@@ -148,15 +148,15 @@ def test_a_crash_anywhere_and_a_rerun_decide_what_one_clean_run_decides(
 ) -> None:
     events = unique_ids(events)
     app = fresh.app(batch)
-    real, calls = app.store.write_batch, [0]
+    real, calls = app.store.write_changes, [0]  # type: ignore[attr-defined]
 
-    def dying(changes: Any) -> None:
+    def dying(conn: Any, changes: Any) -> None:
         calls[0] += 1
         if calls[0] == crash:
             raise Crash()
-        real(changes)
+        real(conn, changes)
 
-    app.store.write_batch = dying  # type: ignore[method-assign]
+    app.store.write_changes = dying  # type: ignore[attr-defined]
     with contextlib.suppress(Crash):
         run(app, events)
     rerun = bootstrap(app.store.url, clock=fixed_clock)

@@ -89,7 +89,7 @@ def test_an_item_whose_eligibility_is_still_unknown_is_not_closed_by_redecide(db
 def test_a_correction_is_in_the_audit_of_every_case_it_touches_and_decides_them_again(db_url: str) -> None:
     app = world(db_url)
     item = item_of(app, "KY-M")  # M's income above the limit: both M's and N's payments stop
-    assert {h.case_id for h in queries.holds(app.store)} == {"KY-M", "KY-N"}
+    assert {h.case_id for h in queries.holds(app.review)} == {"KY-M", "KY-N"}
     result = ReviewService(app).resolve(
         item, "redecide", "cara", "income was a typo", [Correction.parse("M.monthly_income=1000")]
     )
@@ -102,4 +102,4 @@ def test_a_correction_is_in_the_audit_of_every_case_it_touches_and_decides_them_
     assert [d.decision_id for d in SqlReview(app.store).decisions(case_id="KY-N")][-1] == (
         result.also[0].decision_id
     )
-    assert result.also[0].hold == "lift" and queries.holds(app.store) == []
+    assert result.also[0].hold == "lift" and queries.holds(app.review) == []

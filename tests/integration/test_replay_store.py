@@ -64,8 +64,8 @@ def test_replay_records_decisions_holds_review_items_and_dead_letters(db_url: st
     by_case = {d.case_id: d for d in decisions}
     assert by_case["C"].outcome == "pass" and by_case["C"].event_ids == ("m1", "m2", "m3")
     assert by_case["H"].outcome == "suspend"
-    assert [h.case_id for h in queries.holds(app.store)] == ["H"]
-    assert [i.case_id for i in queries.review_list(app.store)] == ["H"]
+    assert [h.case_id for h in queries.holds(app.review)] == ["H"]
+    assert [i.case_id for i in queries.review_list(app.review)] == ["H"]
     [dead] = queries.dead_letters(app.store)
     assert (dead.source, dead.position) == ("events.jsonl", "6")
     assert "not valid JSON" in dead.error
@@ -86,17 +86,17 @@ class Crash(Exception):
 
 
 def crash_on_batch(app: App, n: int) -> None:
-    """Make the n-th commit fail, as if the process died there."""
-    real = app.store.write_batch
+    """Make the n-th batch's write fail before its commit, as if the process died there."""
+    real = app.store.write_changes  # type: ignore[attr-defined]
     calls = {"n": 0}
 
-    def write_batch(changes):  # type: ignore[no-untyped-def]
+    def write_changes(conn, changes):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == n:
             raise Crash()
-        return real(changes)
+        return real(conn, changes)
 
-    app.store.write_batch = write_batch  # type: ignore[method-assign]
+    app.store.write_changes = write_changes  # type: ignore[attr-defined]
 
 
 FAMILY = (
@@ -154,7 +154,7 @@ def test_an_open_window_survives_a_crash_and_the_family_is_still_decided_togethe
 def test_a_correction_in_a_later_run_lifts_the_hold_an_earlier_run_placed(db_url: str) -> None:
     app = app_for(db_url, person("B"), cases=(case("C", KY, "B"),))
     replay(app, lines(event("death", "B", event_id="d1")))
-    assert [h.case_id for h in queries.holds(app.store)] == ["C"]
+    assert [h.case_id for h in queries.holds(app.review)] == ["C"]
     _, decisions = replay(
         app,
         lines(
@@ -162,8 +162,8 @@ def test_a_correction_in_a_later_run_lifts_the_hold_an_earlier_run_placed(db_url
         ),
     )
     assert [(d.outcome, d.hold) for d in decisions] == [("review", "lift")]
-    assert queries.holds(app.store) == []
-    [item] = queries.review_list(app.store)
+    assert queries.holds(app.review) == []
+    [item] = queries.review_list(app.review)
     assert item.case_id == "C" and item.decisions == 2
 
 
@@ -183,12 +183,12 @@ def test_reimporting_the_case_extract_keeps_the_hold_eventfilter_placed(db_url: 
     import_cases(
         app.store, app.pack, extract(case("C", KY, "B", municipality_code="561")), "cases.jsonl", app.clock
     )
-    assert [h.case_id for h in queries.holds(app.store)] == ["C"]
+    assert [h.case_id for h in queries.holds(app.review)] == ["C"]
 
 
 def test_the_extracts_own_suspensions_are_listed_as_holds(db_url: str) -> None:
     app = app_for(db_url, person("B"), cases=(case("C", KY, "B", status="suspended"),))
-    [hold] = queries.holds(app.store)
+    [hold] = queries.holds(app.review)
     assert (hold.case_id, hold.source) == ("C", "case extract")
 
 

@@ -43,13 +43,13 @@ def test_a_rerun_of_the_documented_command_changes_nothing(db_url: str) -> None:
     app = app_for(db_url, *PERSONS, cases=CASES)
     documented_run(app, FIRST)
     state = register(app)
-    holds, items = queries.holds(app.store), queries.review_list(app.store)
+    holds, items = queries.holds(app.review), queries.review_list(app.review)
     again = family_again(app)
     assert documented_run(again, FIRST) == []
     assert register(again) == state
     assert state["B"][2:4] == (2000, "2026-03") and state["S"][4] is True
-    assert queries.holds(again.store) == holds
-    assert [i.case_id for i in queries.review_list(again.store)] == [i.case_id for i in items]
+    assert queries.holds(again.review) == holds
+    assert [i.case_id for i in queries.review_list(again.review)] == [i.case_id for i in items]
 
 
 def test_an_older_income_report_after_a_rerun_changes_nothing(db_url: str) -> None:
@@ -60,4 +60,4 @@ def test_an_older_income_report_after_a_rerun_changes_nothing(db_url: str) -> No
     # whatever the extract said about January.
     later = documented_run(family_again(app), [income("B", 20000, period="2026-02", event_id="i0")])
     assert [(d.case_id, d.outcome) for d in later] == [("C", "pass")]
-    assert queries.holds(app.store) == []
+    assert queries.holds(app.review) == []

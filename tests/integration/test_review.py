@@ -128,7 +128,7 @@ def test_release_lifts_the_hold_and_says_so_in_the_audit(db_url: str, clock: Clo
         item_of(app, "KY-A"), "release", "anna", "the death was registered in error"
     )
     assert result.hold_lifted
-    assert "KY-A" not in {h.case_id for h in queries.holds(app.store)}
+    assert "KY-A" not in {h.case_id for h in queries.holds(app.review)}
     actions = [(a.actor, a.action) for a in SqlReview(app.store).audit("KY-A")]
     assert ("anna", "hold_lifted") in actions and ("anna", "item_resolved") in actions
     assert SqlReview(app.store).item(result.item_id).status == "resolved"  # type: ignore[union-attr]
@@ -144,7 +144,7 @@ def test_release_of_a_review_item_closes_it_and_payment_goes_on(db_url: str, clo
 def test_confirm_keeps_the_stop_and_the_case_leaves_the_active_set(db_url: str, clock: Clock) -> None:
     app = world(db_url, clock)
     ReviewService(app).resolve(item_of(app, "BS-D"), "confirm", "anna")
-    [hold] = [h for h in queries.holds(app.store) if h.case_id == "BS-D"]
+    [hold] = [h for h in queries.holds(app.review) if h.case_id == "BS-D"]
     assert hold.status == "confirmed"
     sink = ListSink()
     Replayer(app.store, app.pack, app.settings, app.clock, sink).run(
@@ -192,7 +192,7 @@ def test_redecide_that_restores_eligibility_lifts_the_hold(db_url: str, clock: C
         item_of(app, "KY-A"), "redecide", "anna", None, [Correction.parse("A.alive=true")]
     )
     assert result.decision is not None and result.decision.hold == "lift"
-    assert "KY-A" not in {h.case_id for h in queries.holds(app.store)}
+    assert "KY-A" not in {h.case_id for h in queries.holds(app.review)}
 
 
 def test_redecide_when_eligibility_is_still_lost_keeps_the_hold_and_opens_a_new_item(
@@ -202,7 +202,7 @@ def test_redecide_when_eligibility_is_still_lost_keeps_the_hold_and_opens_a_new_
     old = item_of(app, "BS-D")
     result = ReviewService(app).resolve(old, "redecide", "anna")
     assert result.new_item is not None and result.new_item.item_id != old
-    assert "BS-D" in {h.case_id for h in queries.holds(app.store)}
+    assert "BS-D" in {h.case_id for h in queries.holds(app.review)}
     assert item_of(app, "BS-D") == result.new_item.item_id
 
 
@@ -219,7 +219,7 @@ def test_a_caseworker_outside_the_municipality_is_refused_and_the_attempt_record
         service.case_history("KY-A", as_caseworker="bo")
     refused = [a for a in SqlReview(app.store).audit("KY-A") if a.action == "access_refused"]
     assert [a.actor for a in refused] == ["bo", "bo", "bo"]
-    assert "KY-A" in {h.case_id for h in queries.holds(app.store)}  # nothing changed
+    assert "KY-A" in {h.case_id for h in queries.holds(app.review)}  # nothing changed
 
 
 def test_an_unregistered_or_inactive_caseworker_is_refused(db_url: str, clock: Clock) -> None:
@@ -259,7 +259,7 @@ def test_holds_as_of_a_date_for_the_payment_run(db_url: str, clock: Clock) -> No
     app = world(db_url, clock)  # holds placed Monday 2 March
     clock.now = datetime(2026, 3, 4, 12, tzinfo=UTC)
     ReviewService(app).resolve(item_of(app, "KY-A"), "release", "anna")  # lifted Wednesday 4 March
-    held = lambda day: {h.case_id for h in queries.holds(app.store, day) if h.source == "eventfilter"}  # noqa: E731
+    held = lambda day: {h.case_id for h in queries.holds(app.review, day) if h.source == "eventfilter"}  # noqa: E731
     assert held(date(2026, 3, 1)) == set()
     assert held(date(2026, 3, 3)) == {"KY-A", "BS-D"}
     assert held(date(2026, 3, 4)) == {"BS-D"}
@@ -341,7 +341,7 @@ def test_a_database_of_release_0_1_upgrades_in_place(tmp_path: Path, clock: Cloc
     before, after = app.store.upgrade()
     assert before == "0001" and after == app.store.revisions()[1] and after > "0002"
     app = bootstrap(url, clock=clock)
-    assert {h.case_id for h in queries.holds(app.store) if h.source == "eventfilter"} == before_holds
+    assert {h.case_id for h in queries.holds(app.review) if h.source == "eventfilter"} == before_holds
     assert {i.item_id for i in ReviewService(app).queue()} == before_items
     assert app.store.protected_among([protected[1], "no-such-address"]) == {protected[1]}  # remembered
     review = SqlReview(app.store)

@@ -18,8 +18,8 @@ import click
 from eventfilter import __version__
 from eventfilter.adapters.holdscsv import holds_csv
 from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
-from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap, upgrade_database
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.vocabulary import ACTIONS
 from eventfilter.entrypoints import render
@@ -28,9 +28,10 @@ from eventfilter.errors import EventFilterError, NotFound, UsageError
 from eventfilter.logs import configure
 from eventfilter.records import Caseworker, DecisionView
 from eventfilter.service import gc_tuning, queries, wording
+from eventfilter.service.corrections import Correction
 from eventfilter.service.imports import ImportResult, import_cases, import_persons
 from eventfilter.service.replay import DecisionSink, ObservedSink, Replayer
-from eventfilter.service.review_actions import Correction, ReviewService
+from eventfilter.service.review_actions import ReviewService
 from eventfilter.settings import Settings
 
 DB_HELP = "Database URL (default: sqlite:///eventfilter.db; env EVENTFILTER_DB). PostgreSQL: postgresql+psycopg://..."
@@ -254,7 +255,7 @@ def _replay(
         bar.done()
         if file_sink is not None:
             file_sink.close()
-    open_items = len(queries.review_list(app.store))
+    open_items = len(queries.review_list(app.review))
     to_stderr = out == "-"
     if as_json:
         report: dict[str, Any] = {**summary.as_dict(), "review_items_open": open_items}
@@ -446,7 +447,7 @@ def holds(ctx: click.Context, as_of: str | None, as_csv: bool, as_json: bool, db
     """Cases whose payment is suspended now (or as of a date)."""
     day = _parse_date(as_of, "--as-of") if as_of else None
     app = _app(ctx, db)
-    views = queries.holds(app.store, day)
+    views = queries.holds(app.review, day)
     if as_csv:
         click.echo(holds_csv(views), nl=False)
     elif as_json:
@@ -474,7 +475,7 @@ def caseworkers_add(
     """Register a caseworker (or change their name and municipalities)."""
     app = _app(ctx, db)
     cw = Caseworker(caseworker_id, name, tuple(dict.fromkeys(municipalities)), True)
-    SqlReview(app.store).save_caseworker(cw, app.clock())
+    app.review.save_caseworker(cw, app.clock())
     click.echo(
         f"Caseworker {caseworker_id} ({name}) may act in municipalities {', '.join(cw.municipalities)}."
     )
@@ -488,7 +489,7 @@ def caseworkers_add(
 def caseworkers_deactivate(ctx: click.Context, caseworker_id: str, db: str | None) -> int:
     """Withdraw a caseworker's rights (kept for the audit trail)."""
     app = _app(ctx, db)
-    review_store = SqlReview(app.store)
+    review_store = app.review
     cw = review_store.caseworker(caseworker_id)
     if cw is None:
         raise NotFound(f"There is no caseworker {caseworker_id!r}.")
@@ -504,7 +505,7 @@ def caseworkers_deactivate(ctx: click.Context, caseworker_id: str, db: str | Non
 def caseworkers_list(ctx: click.Context, as_json: bool, db: str | None) -> int:
     """The registered caseworkers."""
     app = _app(ctx, db)
-    rows = SqlReview(app.store).caseworkers()
+    rows = app.review.caseworkers()
     if as_json:
         _print_json([c.to_dict() for c in rows])
     else:
@@ -524,7 +525,7 @@ def caseworkers_password(ctx: click.Context, caseworker_id: str, from_stdin: boo
     from eventfilter.web.passwords import hash_password
 
     app = _app(ctx, db)
-    review_store = SqlReview(app.store)
+    review_store = app.review
     if review_store.caseworker(caseworker_id) is None:
         raise NotFound(f"There is no caseworker {caseworker_id!r}; add them with `caseworkers add` first.")
     if from_stdin:
@@ -846,11 +847,7 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, db: str | None) -> int:
     """Create the schema, or upgrade an existing database in place."""
-    opts = ctx.find_root().params
-    app = bootstrap(
-        db or opts.get("db"), rules=opts.get("rules"), settings=opts.get("settings"), ensure_schema=False
-    )
-    before, after = app.store.upgrade()
+    before, after = upgrade_database(db or ctx.find_root().params.get("db"))
     if before == after:
         click.echo(f"The database is at revision {after}, the newest; nothing to do.")
     else:

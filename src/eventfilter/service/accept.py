@@ -26,6 +26,7 @@ class Candidate(Generic[P]):
     digest: str  # the content hash
     origin: P
     message_id: str | None = None
+    raw: bytes = b""  # the line as it came (for its dead letter)
 
 
 @dataclass

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_case, parse_person, raw_text
 from eventfilter.plausibility import Horizon, check_person
+from eventfilter.ports import Store
 from eventfilter.records import DeadLetter
 
 Clock = Callable[[], datetime]
@@ -51,7 +51,7 @@ Progress = Callable[[ImportResult], None]
 
 
 def import_persons(
-    store: SqlStore,
+    store: Store,
     lines: Lines,
     source: str,
     clock: Clock,
@@ -83,7 +83,7 @@ def check_case(case: Case, pack: RulePack) -> None:
 
 
 def import_cases(
-    store: SqlStore,
+    store: Store,
     pack: RulePack,
     lines: Lines,
     source: str,
@@ -100,7 +100,7 @@ def import_cases(
 
 
 def _import(
-    store: SqlStore,
+    store: Store,
     lines: Lines,
     source: str,
     clock: Clock,

@@ -1,13 +1,13 @@
-"""Replay: decide every event of a file, batch by batch, each batch one transaction.
+"""Replay: decide every event of a file, batch by batch, each batch one unit
+of work through the batch pipeline (`pipeline`).
 
-Per batch: parse and validate (malformed lines become dead letters), drop
-identical duplicates (already decided, or earlier in the batch), dead-letter
-conflicting reuse of an event id, load the persons the batch names, run the
-events through the engine, write the decisions to the sink and commit
-everything the batch changed (register state, windows, processed ids,
-decisions, holds, review items, dead letters) at once. A rerun after a crash
-finds the committed events already decided and the open windows in the
-store, and completes the run.
+A run holds the database alone (`Store.exclusive`) and keeps what it has
+loaded from batch to batch (`RunWorld`): each batch loads only the persons,
+cases and windows new to it, so a national register costs nothing to open.
+Each batch's decision lines are made durable in the sink before the batch
+commits. A rerun after a crash finds the committed events already decided
+and the open windows in the store, and completes the run. At the end of the
+input every open window is decided, in order of date and case.
 """
 
 from __future__ import annotations
@@ -22,30 +22,22 @@ from typing import Any, Protocol
 
 import structlog
 
-from eventfilter.adapters.sql.store import SqlStore
-from eventfilter.core import routing
 from eventfilter.core.decide import PASS, REVIEW, SUSPEND
-from eventfilter.core.engine import LIFT, PLACE, Decision, Engine
-from eventfilter.core.events import CORRECTION, CorrectionData, Event
+from eventfilter.core.engine import LIFT, PLACE, Decision
 from eventfilter.core.pack import RulePack
-from eventfilter.errors import Malformed
-from eventfilter.formats import parse_event, raw_text
-from eventfilter.plausibility import Horizon, check_event
-from eventfilter.records import (
-    BatchChanges,
-    DeadLetter,
-    OpenItem,
-    ProcessedEvent,
-)
+from eventfilter.formats import raw_text
+from eventfilter.ports import Store
+from eventfilter.records import BatchChanges, DeadLetter
 from eventfilter.service import gc_tuning
-from eventfilter.service.accept import Candidate, accept
-from eventfilter.service.recording import Recording, record
-from eventfilter.service.registry import Registry
+from eventfilter.service.pipeline import Input, Pipeline, forget
+from eventfilter.service.recording import Recording
+from eventfilter.service.world import RunWorld
 from eventfilter.settings import Settings
 
 log = structlog.get_logger("eventfilter.replay")
 
 Clock = Callable[[], datetime]
+Line = tuple[int, bytes]  # (line number, raw bytes)
 
 
 class DecisionSink(Protocol):
@@ -88,6 +80,16 @@ class Summary:
     def rate(self) -> float:
         return self.events_read / self.elapsed if self.elapsed > 0 else 0.0
 
+    def count(self, decisions: Iterable[Decision]) -> None:
+        for d in decisions:
+            self.outcomes[d.outcome] += 1
+            if d.hold == PLACE:
+                self.holds_placed += 1
+            elif d.hold == LIFT:
+                self.holds_lifted += 1
+            if d.case_id is None:
+                self.untouched += 1
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -104,22 +106,10 @@ class Summary:
         }
 
 
-@dataclass
-class _Run:
-    """What one replay run carries from batch to batch."""
-
-    engine: Engine
-    registry: Registry
-    items: dict[str, OpenItem]
-    summary: Summary
-    run_id: int
-    output: list[Decision] = field(default_factory=list)  # decided, not yet written
-
-
 class Replayer:
     def __init__(
         self,
-        store: SqlStore,
+        store: Store,
         pack: RulePack,
         settings: Settings,
         clock: Clock,
@@ -133,129 +123,83 @@ class Replayer:
         self.sink = sink
         self.on_batch = on_batch
 
-    def run(self, lines: Iterable[tuple[int, bytes]], source: str) -> Summary:
+    def run(self, lines: Iterable[Line], source: str) -> Summary:
         with self.store.exclusive(f"replay {source}"):
             return self._run(lines, source)
 
-    def _run(self, lines: Iterable[tuple[int, bytes]], source: str) -> Summary:
-        book = self.store.load_cases()
-        registry = Registry(self.store, book)
-        engine = Engine(self.pack, registry.state, book)
-        engine.mark_spilled(self.store.window_case_ids())  # open windows stay in the store until needed
-        run = _Run(
-            engine=engine,
-            registry=registry,
-            items=self.store.load_open_items(),
-            summary=Summary(source),
-            run_id=self.store.start_run("replay", source, self.clock()),
+    def _run(self, lines: Iterable[Line], source: str) -> Summary:
+        summary = Summary(source)
+        run_id = self.store.start_run("replay", source, self.clock())
+
+        def dead(origin: Line, raw: bytes, error: str) -> DeadLetter:
+            return DeadLetter(source, str(origin[0]), raw_text(raw), f"Line {origin[0]}: {error}")
+
+        pipeline: Pipeline[Line] = Pipeline(
+            self.pack, Recording(self.settings.deadlines), self.settings.horizon_days, dead
         )
+        world = RunWorld(self.pack, self.settings.windows_in_memory)
         status = "failed"
         try:
             with gc_tuning.long_run():
-                self._run_batches(run, lines, source)
+                for batch in _batches(lines, self.settings.batch_size):
+                    self._batch(pipeline, world, batch, summary, run_id)
+                self._close_all(pipeline, world, summary, run_id)
             status = "completed"
         finally:
-            run.summary.elapsed = time.perf_counter() - run.summary.started
-            self.store.finish_run(run.run_id, self.clock(), status, run.summary.as_dict())
-        log.info("replay finished", **run.summary.as_dict())
-        return run.summary
+            summary.elapsed = time.perf_counter() - summary.started
+            self.store.finish_run(run_id, self.clock(), status, summary.as_dict())
+        log.info("replay finished", **summary.as_dict())
+        return summary
 
-    def _run_batches(self, run: _Run, lines: Iterable[tuple[int, bytes]], source: str) -> None:
-        for batch in _batches(lines, self.settings.batch_size):
-            changes = self._decide_batch(run, batch, source)
-            self._commit(run, changes)
-            if self.on_batch is not None:
-                self.on_batch(run.summary)
-        # End of input: decide every open window, in order of date and case,
-        # a store-load at a time.
-        engine = run.engine
-        engine.spill()  # all committed with the last batch
-        while engine.spilled:
-            chunk = self.store.first_windows(max(1, self.settings.windows_in_memory))
-            if not chunk:
-                break
-            engine.unspill(chunk)
-            changes = BatchChanges()
-            self._record(run, changes, engine.close_all())
-            self._commit(run, changes)
+    def _batch(
+        self, pipeline: Pipeline[Line], world: RunWorld, batch: list[Line], summary: Summary, run_id: int
+    ) -> None:
+        summary.events_read += len(batch)
+        with self.store.unit_of_work() as uow:
+            out = pipeline.run(uow, world.bind(uow), [Input(raw, (n, raw)) for n, raw in batch], self.clock())
+            out.changes.run_id = run_id
+            self._deliver(out.decisions)  # durable before the commit: a crash repeats, never loses
+        self._committed(world, out.changes, out.decisions, summary)
+        summary.decided += len(out.accepted)
+        summary.duplicates += out.duplicates
+        if self.on_batch is not None:
+            self.on_batch(summary)
+
+    def _close_all(self, pipeline: Pipeline[Line], world: RunWorld, summary: Summary, run_id: int) -> None:
+        """End of input: decide every open window, in order of date and case, a
+        store-load at a time (the windows of a national run are mostly in the store)."""
+        engine = world.engine
+        engine.spill()  # all of them are stored with the last batch
+        while True:
+            with self.store.unit_of_work() as uow:
+                due = uow.first_windows(max(1, self.settings.windows_in_memory))
+                if not due:
+                    break
+                world.bind(uow).load_cases(due)
+                decisions = engine.close_all()
+                changes = BatchChanges(at=self.clock(), run_id=run_id)
+                # a window whose case is gone can never be decided: dropped, said, and never looped on
+                orphans = [c for c in due if c not in engine.book.cases]
+                if orphans:
+                    log.warning("open windows of cases that no longer exist were dropped", cases=len(orphans))
+                    changes.windows_closed.extend(orphans)
+                pipeline.finish(uow, world, decisions, changes)
+                self._deliver(decisions)
+            self._committed(world, changes, decisions, summary)
         engine.spilled.clear()
 
-    # -- one batch -------------------------------------------------------------
-    def _decide_batch(self, run: _Run, batch: list[tuple[int, bytes]], source: str) -> BatchChanges:
-        changes = BatchChanges()
-        summary = run.summary
-        parsed: list[Candidate[tuple[int, bytes]]] = []
-        horizon = Horizon(self.clock().date(), self.settings.horizon_days)
-        for lineno, raw in batch:
-            summary.events_read += 1
-            try:
-                event, digest = parse_event(raw)
-                check_event(event, horizon)
-            except Malformed as exc:
-                changes.dead_letters.append(_dead(source, lineno, raw, str(exc)))
-                continue
-            parsed.append(Candidate(event, digest, (lineno, raw)))
+    def _deliver(self, decisions: list[Decision]) -> None:
+        if self.sink is not None:
+            self.sink.write(decisions)
+            self.sink.flush()
 
-        accepted = accept(
-            parsed,
-            self.store.known_events([c.event.event_id for c in parsed]),
-            set(),
-            self.store.event_persons,
-        )
-        summary.duplicates += accepted.duplicates
-        for c, message in accepted.refused:
-            changes.dead_letters.append(_dead(source, *c.origin, message))
-        fresh = [c.event for c in accepted.fresh]
-        changes.processed.extend(
-            ProcessedEvent(e.event_id, c.digest, e.person_id, e.type, e.effective_date)
-            for c in accepted.fresh
-            if (e := c.event)
-        )
-
-        engine = run.engine
-        self._load_withdrawn(engine, fresh)
-        run.registry.prepare(fresh, engine.effects)
-        self._load_windows(engine, fresh)
-        decisions: list[Decision] = []
-        for event in fresh:
-            decisions.extend(engine.process(event))
-        summary.decided += len(fresh)
-        self._record(run, changes, decisions)
-        return changes
-
-    def _load_withdrawn(self, engine: Engine, events: list[Event]) -> None:
-        """Effects of earlier events that this batch's corrections withdraw."""
-        wanted = []
-        for e in events:
-            if e.type == CORRECTION:
-                assert isinstance(e.data, CorrectionData)
-                if e.data.corrects_event_id not in engine.effects:
-                    wanted.append(e.data.corrects_event_id)
-        if wanted:
-            engine.effects.update(self.store.effects_of(wanted))
-
-    def _load_windows(self, engine: Engine, events: list[Event]) -> None:
-        """The stored open windows of the cases these events may touch."""
-        if not engine.spilled:
-            return
-        need: set[str] = set()
-        for e in events:
-            need.update(routing.candidates(engine.book, engine.state, e, engine.effects))
-        need &= engine.spilled
-        if need:
-            engine.unspill(self.store.load_windows(sorted(need)))
-
-    def _record(self, run: _Run, changes: BatchChanges, decisions: list[Decision]) -> None:
-        summary = run.summary
+    def _committed(
+        self, world: RunWorld, changes: BatchChanges, decisions: list[Decision], summary: Summary
+    ) -> None:
+        summary.dead_letters += len(changes.dead_letters)
+        summary.count(decisions)
         for d in decisions:
-            summary.outcomes[d.outcome] += 1
-            if d.hold == PLACE:
-                summary.holds_placed += 1
-            elif d.hold == LIFT:
-                summary.holds_lifted += 1
-            if d.case_id is None:
-                summary.untouched += 1
-            else:
+            if d.case_id is not None:
                 log.debug(
                     "decided",
                     decision_id=d.decision_id,
@@ -264,47 +208,11 @@ class Replayer:
                     reasons=[r.code for r in d.reasons],
                     events=list(d.event_ids),
                 )
-        record(decisions, run.items, self.clock(), Recording(self.settings.deadlines), changes)
-        run.output.extend(decisions)
-
-    def _commit(self, run: _Run, changes: BatchChanges) -> None:
-        engine = run.engine
-        state, book = engine.state, engine.book
-        full = state.reindexed | state.created
-        changes.persons = [state.persons[p] for p in state.dirty if p in full]
-        changes.person_facts = [state.persons[p] for p in state.dirty if p not in full]
-        changes.protected_addresses = set(state.protected_addresses)
-        changes.cases = [book.cases[c] for c in book.dirty]
-        changes.windows_open = [engine.windows[c] for c in engine.changed_windows if c in engine.windows]
-        changes.windows_closed = [c for c in engine.changed_windows if c not in engine.windows]
-        changes.effects = {e.event_id: e for e in engine.new_effects}
-        changes.run_id = run.run_id
-        changes.at = self.clock()
-        run.summary.dead_letters += len(changes.dead_letters)
-        if self.sink is not None:
-            self.sink.write(run.output)
-            self.sink.flush()  # durable before the commit: a crash repeats, never loses
-        run.output = []
-        run.registry.note_changed()
-        self.store.write_batch(changes)
-        state.dirty.clear()
-        state.reindexed.clear()
-        state.created.clear()
-        state.protected_addresses.clear()
-        book.dirty.clear()
-        engine.changed_windows.clear()
-        engine.new_effects.clear()
-        engine.effects.clear()
-        run.registry.evict()
-        if len(engine.windows) > self.settings.windows_in_memory:
-            engine.spill()
+        world.committed()
+        forget(world.engine)
 
 
-def _dead(source: str, lineno: int, raw: bytes, error: str) -> DeadLetter:
-    return DeadLetter(source, str(lineno), raw_text(raw), f"Line {lineno}: {error}")
-
-
-def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+def _batches(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
     it = iter(lines)
     while batch := list(islice(it, size)):
         yield batch

@@ -13,17 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from eventfilter.adapters.sql import stream as q
-from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.bootstrap import App
-from eventfilter.core import routing
-from eventfilter.core.cases import CaseBook
-from eventfilter.core.engine import LIFT, Decision, Engine
-from eventfilter.core.evaluation import Evaluation
-from eventfilter.core.facts import FIELD_GROUP, Value
-from eventfilter.core.state import RegisterState
+from eventfilter.application import App
+from eventfilter.core.engine import LIFT, Decision
 from eventfilter.core.vocabulary import ACTIONS, Action
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
+from eventfilter.ports import UnitOfWork
 from eventfilter.records import (
     AuditEntry,
     AuditView,
@@ -36,77 +30,12 @@ from eventfilter.records import (
     OpenItem,
 )
 from eventfilter.service import wording
+from eventfilter.service.corrections import Correction
 from eventfilter.service.messages import hold_message
-from eventfilter.service.recording import Recording, record
 from eventfilter.service.redaction import Redactor
+from eventfilter.service.redecide import redecide
 
 MAX_ITEM_ID = 2**31 - 1  # review items are numbered from 1 in an integer column
-CORRECTABLE = (
-    "monthly_income",
-    "income_period",
-    "address_id",
-    "municipality_code",
-    "country",
-    "marital_status",
-    "partner_id",
-    "birth_date",
-    "alive",
-)
-
-
-@dataclass(frozen=True)
-class Correction:
-    """A caseworker's corrected fact: PERSON.FIELD=VALUE."""
-
-    person_id: str
-    field: str
-    value: Value
-
-    @staticmethod
-    def parse(text: str) -> Correction:
-        if "=" not in text or "." not in text.split("=", 1)[0]:
-            raise UsageError(f"The correction {text!r} is not of the form PERSON.FIELD=VALUE.")
-        target, raw = text.split("=", 1)
-        person_id, name = target.rsplit(".", 1)
-        if name not in CORRECTABLE:
-            raise UsageError(
-                f"The field {name!r} cannot be corrected; correctable: {', '.join(CORRECTABLE)}."
-            )
-        return Correction(person_id, name, _value(name, raw.strip()))
-
-
-def _value(name: str, raw: str) -> Value:
-    if raw.lower() in ("", "null", "none", "unknown"):
-        if name in ("country", "marital_status", "alive"):
-            raise UsageError(f"The field {name!r} cannot be set to unknown.")
-        return None
-    try:
-        if name == "monthly_income":
-            amount = float(raw)
-            if amount < 0:
-                raise UsageError(f"The field 'monthly_income' must not be negative ({raw}).")
-            return amount
-        if name == "birth_date":
-            return date.fromisoformat(raw)
-        if name == "income_period":
-            date.fromisoformat(raw + "-01")
-            return raw
-    except ValueError:
-        raise UsageError(f"The field {name!r} has a value that does not exist ({raw!r}).") from None
-    if name == "alive":
-        if raw.lower() not in ("true", "false"):
-            raise UsageError(f"The field 'alive' must be true or false, not {raw!r}.")
-        return raw.lower() == "true"
-    if name == "marital_status" and raw not in (
-        "unmarried",
-        "married",
-        "registered_partnership",
-        "separated",
-        "divorced",
-        "widowed",
-    ):
-        raise UsageError(f"The field 'marital_status' cannot be {raw!r}.")
-    return raw
 
 
 @dataclass
@@ -189,7 +118,7 @@ class Resolution:
 class ReviewService:
     def __init__(self, app: App) -> None:
         self.app = app
-        self.review = SqlReview(app.store)
+        self.review = app.review
 
     # -- who ---------------------------------------------------------------------------
     def caseworker(self, caseworker_id: str, *, doing: str) -> Caseworker:
@@ -210,8 +139,8 @@ class ReviewService:
             case_id=case_id,
             item_id=item_id,
         )
-        with self.app.store.write_transaction() as conn:
-            self.app.store.write_changes(conn, BatchChanges(audit=[entry], at=at))
+        with self.app.store.unit_of_work() as uow:
+            uow.write(BatchChanges(audit=[entry], at=at))
 
     def _may_see(self, cw: Caseworker | None, case: CaseView, doing: str, item_id: int | None) -> None:
         if cw is None or cw.may_see(case.municipality_code):
@@ -350,10 +279,10 @@ class ReviewService:
         changes = BatchChanges(at=at)
         store = self.app.store
         won = False
-        with store.shared(f"resolve review item {item_id}"), store.write_transaction() as conn:
-            won = SqlReview.claim(conn, item_id, cw.caseworker_id, action, note, at)
+        with store.shared(f"resolve review item {item_id}"), store.unit_of_work() as uow:
+            won = uow.claim(item_id, cw.caseworker_id, action, note, at)
             if won:
-                self._carry_out(conn, case, item_id, action, cw, note, corrections, changes, result)
+                self._carry_out(uow, case, item_id, action, cw, note, corrections, changes, result)
         if not won:
             winner = self.review.item(item_id)
             by = f" ({winner.action} by {winner.resolved_by})" if winner and winner.resolved_by else ""
@@ -365,7 +294,7 @@ class ReviewService:
 
     def _carry_out(
         self,
-        conn: Any,
+        uow: UnitOfWork,
         case: CaseView,
         item_id: int,
         action: str,
@@ -375,13 +304,12 @@ class ReviewService:
         changes: BatchChanges,
         result: Resolution,
     ) -> None:
-        """The effects of a claimed resolution, on the claiming transaction."""
+        """The effects of a claimed resolution, in the claiming unit of work."""
         assert changes.at is not None
         at = changes.at
-        store = self.app.store
         tag = f"item-{item_id}"
         if action == Action.RELEASE and case.held:
-            SqlReview.lift_hold(conn, case.case_id, at, cw.caseworker_id, note or "released by a caseworker")
+            uow.lift_hold(case.case_id, at, cw.caseworker_id, note or "released by a caseworker")
             result.hold_lifted = True
             message = f"Hold lifted by {cw.caseworker_id}: payment resumes."
             changes.audit.append(self._entry(at, cw, "hold_lifted", case, item_id, message))
@@ -391,7 +319,7 @@ class ReviewService:
                 )
             )
         elif action == Action.CONFIRM:
-            SqlReview.confirm_hold(conn, case.case_id, at, cw.caseworker_id)
+            uow.confirm_hold(case.case_id, at, cw.caseworker_id)
             message = "The stop stands; the case leaves the active set."
             changes.audit.append(self._entry(at, cw, "case_left_active_set", case, item_id, message))
             changes.outbox.append(
@@ -400,155 +328,17 @@ class ReviewService:
                 )
             )
         elif action == Action.REDECIDE:
-            self._redecide(conn, case, item_id, cw, corrections, changes, result)
-        changes.audit.append(
-            self._entry(
-                at,
-                cw,
-                "item_resolved",
-                case,
-                item_id,
-                wording.item_resolved(action, cw.caseworker_id, note, result.hold_lifted),
+            last = self.review.decisions(item_id=item_id)[-1]
+            done = redecide(
+                uow, self.app.pack, self.app.settings, case, item_id, last, cw, corrections, changes
             )
-        )
-        store.write_changes(conn, changes)
-
-    def _redecide(
-        self,
-        conn: Any,
-        case: CaseView,
-        item_id: int,
-        cw: Caseworker,
-        corrections: Sequence[Correction],
-        changes: BatchChanges,
-        result: Resolution,
-    ) -> None:
-        """Correct the facts, then decide again: the item's case against its
-        last decision, and every other active case that reads a corrected
-        person against how it stood just before (the correction is a change
-        for them too, and is written to their audit)."""
-        assert changes.at is not None
-        at = changes.at
-        decisions = self.review.decisions(item_id=item_id)
-        last = decisions[-1]
-        if last.after is None or "checks" not in last.after:
-            raise NotAllowed(f"Review item {item_id} has no full evaluation to decide against.")
-        store, pack = self.app.store, self.app.pack
-        book = store.load_cases([case.case_id])
-        state = RegisterState(store.load_case_persons(book.cases[case.case_id]))
-        reads = set(state.persons)
-        for c in corrections:
-            if c.person_id not in reads:
-                raise UsageError(
-                    f"Person {c.person_id} is not one case {case.case_id} reads (its beneficiary, their "
-                    "partner and household); only their facts can be corrected from this item."
-                )
-        corrected = sorted({c.person_id for c in corrections})
-        named = [str(c.value) for c in corrections if c.field == "partner_id" and c.value]
-        moved_to = [str(c.value) for c in corrections if c.field == "address_id" and c.value]
-        for p in store.load_persons([n for n in named if n not in state.persons]):
-            state.add(p)
-        others = _cases_reading(conn, book, state, corrected, named, moved_to, case.case_id)
-        engine = Engine(pack, state, book)
-        today = at.date()
-        before = {
-            cid: engine.evaluate(book.cases[cid], pack.benefits[book.cases[cid].benefit], today)
-            for cid in others
-        }
-        readers = self._correct(book, state, case, item_id, cw, corrections, changes, result)
-        tag = f"redecide:{item_id}:{at.isoformat()}"
-        decision = engine.redecide(case.case_id, Evaluation.from_dict(last.after), last.effective_date, tag)
-        if decision.after is not None and decision.after.eligible is None:
-            raise NotAllowed(
-                f"Review item {item_id} stays open: on the facts as they are now, eligibility is still "
-                f"unknown ({', '.join(_missing(decision.after)) or 'a fact is missing'}); correct it "
-                "with --set PERSON.FIELD=VALUE, or release the item if the payment may go on."
-            )
-        touched_others = sorted(set().union(*readers.values())) if readers else []
-        also = [engine.redecide(cid, before[cid], today, tag) for cid in touched_others if cid in before]
-        items = q.open_items(conn, [d.case_id for d in also if d.case_id])
-        how = Recording(
-            self.app.settings.deadlines,
-            outbox=True,
-            actor=cw.caseworker_id,
-            why=f"decided again by {cw.caseworker_id} on corrected facts",
-        )
-        record([decision, *also], items, at, how, changes)
-        if items.get(case.case_id) is None and book.cases[case.case_id].hold_event_ids is not None:
-            self._keep_open(case, decision, items, changes)  # the payment is still held
-        result.decision = decision
-        result.also = also
-        result.new_item = items.get(case.case_id)
-        result.hold_lifted = decision.hold == LIFT
-        changes.persons = [state.persons[p] for p in state.dirty]
-        changes.protected_addresses = set(state.protected_addresses)
-        changes.cases = [book.cases[c] for c in book.dirty]
-
-    def _correct(
-        self,
-        book: CaseBook,
-        state: RegisterState,
-        case: CaseView,
-        item_id: int,
-        cw: Caseworker,
-        corrections: Sequence[Correction],
-        changes: BatchChanges,
-        result: Resolution,
-    ) -> dict[str, set[str]]:
-        """Make the corrections, each in the audit of the item's case and of
-        every other case reading that person; returns those other cases."""
-        assert changes.at is not None
-        at = changes.at
-        readers = {c.person_id: set(routing.touched(book, state, [c.person_id], [])) for c in corrections}
-        stamp = (at.date().isoformat(), at.isoformat(), f"caseworker:{cw.caseworker_id}:{item_id}")
-        for c in corrections:
-            old = getattr(state.persons[c.person_id], c.field)
-            state.correct(c.person_id, c.field, c.value, stamp)
-            readers[c.person_id] |= set(routing.touched(book, state, [c.person_id], []))
-            readers[c.person_id].discard(case.case_id)
-            message = wording.fact_corrected(c.person_id, c.field, old, c.value, cw.caseworker_id)
-            details = {
-                "person_id": c.person_id,
-                "field": c.field,
-                "old": _plain(old),
-                "new": _plain(c.value),
-                "group": FIELD_GROUP[c.field].value,
-            }
-            changes.audit.append(self._entry(at, cw, "fact_corrected", case, item_id, message, details))
-            for other in sorted(readers[c.person_id]):
-                changes.audit.append(
-                    AuditEntry(
-                        at,
-                        cw.caseworker_id,
-                        "fact_corrected",
-                        f"{message} (while resolving review item {item_id} of case {case.case_id})",
-                        case_id=other,
-                        details=details,
-                    )
-                )
-            result.corrected.append(f"{c.person_id}.{c.field}")
-        return readers
-
-    def _keep_open(
-        self, case: CaseView, decision: Decision, items: dict[str, OpenItem], changes: BatchChanges
-    ) -> None:
-        """Nothing left to look at, yet the payment is still held: a new item keeps it in the queue."""
-        assert changes.at is not None
-        at = changes.at
-        due, code = self.app.settings.deadlines.due(case.benefit, ["default"], at.date())
-        items[case.case_id] = OpenItem(case.case_id, due, code, at)
-        changes.items.append(items[case.case_id])
-        changes.audit.append(
-            AuditEntry(
-                at,
-                "eventfilter",
-                "item_opened",
-                wording.item_opened(due, code),
-                case_id=case.case_id,
-                item=items[case.case_id],
-                decision_id=decision.decision_id,
-            )
-        )
+            result.decision, result.also, result.new_item = done.decision, done.also, done.new_item
+            result.corrected = done.corrected
+            result.hold_lifted = done.decision.hold == LIFT
+            changes = BatchChanges(at=at)  # the decisions are written; the resolution follows
+        said = wording.item_resolved(action, cw.caseworker_id, note, result.hold_lifted)
+        changes.audit.append(self._entry(at, cw, "item_resolved", case, item_id, said))
+        uow.write(changes)
 
     @staticmethod
     def _entry(
@@ -599,42 +389,3 @@ def _already(item: ItemView) -> str:
         f"Review item {item.item_id} is already resolved ({item.action} by {item.resolved_by} on {when}); "
         "nothing was changed."
     )
-
-
-def _cases_reading(
-    conn: Any,
-    book: CaseBook,
-    state: RegisterState,
-    persons: Sequence[str],
-    named: Sequence[str],
-    moved_to: Sequence[str],
-    besides: str,
-) -> list[str]:
-    """The other active cases that read these persons (or the partner or
-    dwelling a correction names), loaded into `book`, with what their rules
-    read loaded into `state`."""
-    if not persons:
-        return []
-    beneficiaries = set(persons) | set(named)
-    addresses = set(moved_to)
-    for pid in persons:
-        p = state.persons[pid]
-        beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
-        beneficiaries.update(state.claimants(pid))
-        if p.address_id:
-            addresses.add(p.address_id)
-    ids = [c for c in q.candidate_cases(conn, beneficiaries, addresses, persons) if c != besides]
-    cases = q.lock_cases(conn, ids)
-    for c in cases:
-        book.add(c)
-    for p in q.case_persons(conn, cases, state.persons, moved_to):
-        state.add(p)
-    return [c.case_id for c in cases]
-
-
-def _missing(after: Evaluation) -> list[str]:
-    return sorted({m.code for m in after.missing})
-
-
-def _plain(value: Value) -> Any:
-    return value.isoformat() if isinstance(value, date) else value

@@ -25,13 +25,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from eventfilter.adapters.holdscsv import holds_csv
-from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.adapters.sql.websessions import SqlSessions
-from eventfilter.bootstrap import App
+from eventfilter.application import App
 from eventfilter.errors import AccessDenied, Busy, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.records import Caseworker, HoldView
 from eventfilter.service import queries
-from eventfilter.service.review_actions import CORRECTABLE, Correction, ReviewService
+from eventfilter.service.corrections import CORRECTABLE, Correction
+from eventfilter.service.review_actions import ReviewService
 from eventfilter.web import views
 from eventfilter.web.auth import Authenticator
 from eventfilter.web.sessions import ROTATE, ServerSessions
@@ -60,7 +59,7 @@ def create_app(
     web = FastAPI(title="eventfilter review queue", docs_url=None, redoc_url=None, openapi_url=None)
     web.add_middleware(
         ServerSessions,
-        sessions=SqlSessions(app.store),
+        sessions=app.sessions,
         clock=app.clock,
         cookie=SESSION,
         # Re-sent with every response, so the cookie slides with activity. The idle limit itself is
@@ -94,8 +93,8 @@ class Pages:
         self.auth = auth
         self.idle_minutes = idle_minutes
         self.trusted = trusted
-        self.review = SqlReview(app.store)
-        self.sessions = SqlSessions(app.store)
+        self.review = app.review
+        self.sessions = app.sessions
         self.templates = Jinja2Templates(directory=HERE / "templates")
         views.install_filters(self.templates, app)
 
@@ -365,7 +364,7 @@ class Pages:
         day, error = _day(as_of)
         if error:
             self.flash(request, error, "error")
-        return [h for h in queries.holds(self.app.store, day) if cw.may_see(h.municipality_code)], day
+        return [h for h in queries.holds(self.app.review, day) if cw.may_see(h.municipality_code)], day
 
     def holds(self, request: Request, as_of: str = "") -> Response:
         cw = self.caseworker(request)

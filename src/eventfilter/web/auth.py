@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from eventfilter.adapters.sql.review import SqlReview
+from eventfilter.ports import Review
 from eventfilter.records import Caseworker
 from eventfilter.web.passwords import verify_password
 
@@ -35,7 +35,7 @@ class Authenticator(Protocol):
 class LocalAccounts:
     uses_login_form = True
 
-    def __init__(self, review: SqlReview) -> None:
+    def __init__(self, review: Review) -> None:
         self.review = review
 
     def from_form(self, username: str, password: str) -> Caseworker | None:
@@ -52,7 +52,7 @@ class LocalAccounts:
 class TrustedHeader:
     uses_login_form = False
 
-    def __init__(self, review: SqlReview, header: str) -> None:
+    def __init__(self, review: Review, header: str) -> None:
         self.review = review
         self.header = header.lower()
 

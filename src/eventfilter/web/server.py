@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.bootstrap import App
+from eventfilter.application import App
 from eventfilter.errors import UsageError
 from eventfilter.web.app import LOOPBACK, create_app
 from eventfilter.web.auth import Authenticator, LocalAccounts, TrustedHeader
@@ -68,7 +67,7 @@ def describe(options: ServeOptions) -> str:
 
 
 def authenticator(app: App, kind: str, header: str) -> Authenticator:
-    review = SqlReview(app.store)
+    review = app.review
     if kind == "header":
         return TrustedHeader(review, header)
     return LocalAccounts(review)

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from eventfilter.adapters.sql.websessions import SqlSessions
+from eventfilter.ports import Sessions
 
 ROTATE = "_rotate"  # set by sign-in: the session continues under a new token
 PURGE_EVERY = 500  # new sessions between purges of idle ones
@@ -42,7 +42,7 @@ class ServerSessions(BaseHTTPMiddleware):
     def __init__(
         self,
         app: ASGIApp,
-        sessions: SqlSessions,
+        sessions: Sessions,
         clock: Callable[[], datetime],
         *,
         cookie: str,

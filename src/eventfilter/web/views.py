@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 
-from eventfilter.bootstrap import App
+from eventfilter.application import App
 from eventfilter.core.pack import RulePack
 from eventfilter.core.reasons import fmt_amount
 from eventfilter.records import CaseView, Caseworker, ItemView

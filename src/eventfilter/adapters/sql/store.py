@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, inspect, select, text, update
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
@@ -48,6 +48,9 @@ from eventfilter.records import (
     DeadLetterView,
     OpenItem,
 )
+
+if TYPE_CHECKING:
+    from eventfilter.adapters.sql.unit import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 IN_CHUNK = 500  # ids per IN (...) lookup
@@ -367,6 +370,22 @@ class SqlStore:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[SqlUnitOfWork]:
+        """A write transaction as the `UnitOfWork` port: committed when the block
+        ends without an exception (then the statistics are kept up), else undone."""
+        from eventfilter.adapters.sql.unit import SqlUnitOfWork
+
+        with self.write_transaction() as conn:
+            uow = SqlUnitOfWork(self, conn)
+            yield uow
+        for changes in uow.written:
+            self.committed(changes)
+
+    def open_window_count(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(WINDOWS)).scalar_one())
 
     def write_batch(self, b: BatchChanges) -> None:
         """One transaction: the batch happened entirely, or not at all."""

@@ -1,4 +1,5 @@
-"""The store side of the stream: everything read inside a batch's transaction.
+"""The unit of work on SQL: everything read inside a batch's transaction, and
+the one value it writes (the `UnitOfWork` port).
 
 Several consumers may decide at once. Each batch locks the cases it touches
 (in case id order, so two batches never wait on each other in a circle) and
@@ -9,17 +10,19 @@ family whose events arrive on different partitions still gets one decision.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from eventfilter.adapters.sql import codec
 from eventfilter.adapters.sql.models import CASES, ITEMS, OUTBOX, PROCESSED, PROTECTED_ADDRESSES, WINDOWS
-from eventfilter.adapters.sql.store import aware
+from eventfilter.adapters.sql.review import SqlReview
+from eventfilter.adapters.sql.store import SqlStore, aware
 from eventfilter.core.engine import Window
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.ports import OutMessage
-from eventfilter.records import OpenItem
+from eventfilter.records import BatchChanges, OpenItem
 
 CHUNK = 500
 OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
@@ -231,3 +234,78 @@ def delete_outbox(conn: Connection, up_to: int) -> None:
 
 def outbox_size(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
+
+
+def first_windows(conn: Connection, limit: int) -> list[str]:
+    rows = conn.execute(
+        select(WINDOWS.c.case_id).order_by(WINDOWS.c.effective_date, WINDOWS.c.case_id).limit(limit)
+    )
+    return [r.case_id for r in rows]
+
+
+class SqlUnitOfWork:
+    """The `UnitOfWork` port on one SQL transaction (see `SqlStore.unit_of_work`)."""
+
+    def __init__(self, store: SqlStore, conn: Connection) -> None:
+        self.store = store
+        self.conn = conn
+        self.written: list[BatchChanges] = []
+
+    def seen(self, event_ids: Sequence[str], message_ids: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        return seen(self.conn, event_ids, message_ids)
+
+    def event_owners(self, event_ids: Sequence[str]) -> dict[str, str]:
+        return event_persons(self.conn, event_ids)
+
+    def effects(self, event_ids: Sequence[str]) -> dict[str, Effect]:
+        return effects(self.conn, event_ids)
+
+    def persons(self, person_ids: Iterable[str]) -> list[Person]:
+        return persons(self.conn, person_ids)
+
+    def candidate_cases(
+        self, beneficiaries: Iterable[str], addresses: Iterable[str], named_as_partner: Iterable[str]
+    ) -> list[str]:
+        return candidate_cases(self.conn, beneficiaries, addresses, named_as_partner)
+
+    def lock_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
+        return lock_cases(self.conn, case_ids, skip_locked)
+
+    def case_persons(
+        self, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()
+    ) -> list[Person]:
+        return case_persons(self.conn, cases, have, moving_to)
+
+    def protected_among(self, addresses: Iterable[str]) -> set[str]:
+        return protected_among(self.conn, addresses)
+
+    def windows(self, case_ids: Sequence[str]) -> list[Window]:
+        return windows(self.conn, case_ids)
+
+    def due_windows(self, opened_before: float, limit: int) -> list[str]:
+        return due_windows(self.conn, opened_before, limit)
+
+    def first_windows(self, limit: int) -> list[str]:
+        return first_windows(self.conn, limit)
+
+    def open_items(self, case_ids: Sequence[str]) -> dict[str, OpenItem]:
+        return open_items(self.conn, case_ids)
+
+    def claim(self, item_id: int, by: str, action: str, note: str | None, at: datetime) -> bool:
+        return SqlReview.claim(self.conn, item_id, by, action, note, at)
+
+    def lift_hold(self, case_id: str, at: datetime, by: str, reason: str) -> None:
+        SqlReview.lift_hold(self.conn, case_id, at, by, reason)
+
+    def confirm_hold(self, case_id: str, at: datetime, by: str) -> None:
+        SqlReview.confirm_hold(self.conn, case_id, at, by)
+
+    def claim_outbox(self, limit: int) -> list[tuple[int, OutMessage]] | None:
+        return claim_outbox(self.conn, limit)
+
+    def delete_outbox(self, up_to: int) -> None:
+        delete_outbox(self.conn, up_to)
+
+    def write(self, changes: BatchChanges) -> None:
+        self.store.write_changes(self.conn, changes)
+        self.written.append(changes)

@@ -1,0 +1,289 @@
+"""What a batch reads: the engine, with the persons, cases, windows and
+review items its events touch, loaded through the unit of work.
+
+Two ways to hold it, one way to fill it:
+
+- `FreshWorld` (the stream, a caseworker's redecide, `windows close`): made
+  for one unit of work and thrown away. Several consumers decide at once, so
+  every batch locks its cases and reads what their rules need fresh.
+- `RunWorld` (replay and import-time runs): kept from batch to batch of one
+  run, which holds the database exclusively (`Store.exclusive`), so what was
+  loaded stays true; each batch loads only what is new to it. Nothing is
+  loaded before the first event: a national register costs nothing to open.
+
+Both find what to load with the same functions (`named`, `candidates`), so
+replay and the stream read the same facts for the same events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from eventfilter.core import routing
+from eventfilter.core.cases import CaseBook
+from eventfilter.core.engine import Engine
+from eventfilter.core.events import AddressData, BirthData, CorrectionData, Event, MaritalData
+from eventfilter.core.facts import Effect, Group
+from eventfilter.core.pack import RulePack
+from eventfilter.core.relevance import evict_irrelevant
+from eventfilter.core.state import RegisterState
+from eventfilter.ports import UnitOfWork
+from eventfilter.records import OpenItem
+
+
+class FreshWorld:
+    """Everything one unit of work reads, loaded fresh and locked."""
+
+    def __init__(self, pack: RulePack, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.engine = Engine(pack, RegisterState(), CaseBook())
+        self.items: dict[str, OpenItem] = {}
+
+    def prepare(self, events: Sequence[Event]) -> Engine:
+        """Load what these events read: the persons they name, the cases they
+        may touch (locked) and what those cases' rules read."""
+        uow, engine = self.uow, self.engine
+        withdrawn = uow.effects(corrected(events, engine.effects))
+        engine.effects.update(withdrawn)
+        state = engine.state
+        for p in uow.persons(i for i in named(events, engine.effects) if i not in state.persons):
+            state.add(p)
+        beneficiaries, addresses, partners = candidates(events, state, engine.effects)
+        self._take(uow.candidate_cases(beneficiaries, addresses, partners), addresses)
+        return engine
+
+    def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
+        """These cases (for closing their windows), with what their rules read;
+        the ids of those loaded (another consumer may hold some locked)."""
+        return self._take(case_ids, (), skip_locked)
+
+    def load(self, case_ids: Sequence[str], moving_to: Iterable[str] = ()) -> list[str]:
+        """These cases, with what their rules read and whoever lives at `moving_to`."""
+        return self._take(case_ids, moving_to)
+
+    def _take(
+        self, case_ids: Sequence[str], moving_to: Iterable[str], skip_locked: bool = False
+    ) -> list[str]:
+        uow, engine = self.uow, self.engine
+        state, book = engine.state, engine.book
+        cases = uow.lock_cases([c for c in case_ids if c not in book.cases], skip_locked)
+        for case in cases:
+            book.add(case)
+        for p in uow.case_persons(cases, state.persons, [a for a in moving_to if a]):
+            state.add(p)
+        places = {p.address_id for p in state.persons.values() if p.address_id}
+        places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
+        state.protected_places.update(uow.protected_among(places - state.protected_places))
+        engine.unspill(uow.windows([c.case_id for c in cases]))
+        return [c.case_id for c in cases]
+
+    def open_items(self, case_ids: Iterable[str]) -> dict[str, OpenItem]:
+        wanted = sorted({c for c in case_ids if c not in self.items})
+        if wanted:
+            self.items.update(self.uow.open_items(wanted))
+        return self.items
+
+
+class RunWorld:
+    """What a run keeps from batch to batch (it holds the database alone)."""
+
+    def __init__(self, pack: RulePack, windows_in_memory: int) -> None:
+        self.engine = Engine(pack, RegisterState(), CaseBook())
+        self.windows_in_memory = windows_in_memory
+        self.items: dict[str, OpenItem] = {}
+        self._items_asked: set[str] = set()
+        # what has been asked of the store already (the answers are in memory)
+        self._persons_asked: set[str] = set()
+        self._beneficiaries_asked: set[str] = set()
+        self._addresses_asked: set[str] = set()
+        self._partners_asked: set[str] = set()
+        self._visitors: set[str] = set()  # persons loaded for one batch only
+        self.uow: UnitOfWork | None = None
+
+    def bind(self, uow: UnitOfWork) -> RunWorld:
+        """Use this unit of work for the batch at hand."""
+        self.uow = uow
+        return self
+
+    def prepare(self, events: Sequence[Event]) -> Engine:
+        uow, engine = self._uow(), self.engine
+        state = engine.state
+        wanted = corrected(events, engine.effects)
+        if wanted:
+            engine.effects.update(uow.effects(wanted))
+        missing = [i for i in named(events, engine.effects) if i not in self._persons_asked]
+        self._persons_asked.update(missing)
+        for p in uow.persons(missing):
+            if p.person_id not in state.persons:
+                state.add(p)
+        self._visitors.update(missing)
+        beneficiaries, addresses, partners = candidates(events, state, engine.effects)
+        beneficiaries -= self._beneficiaries_asked
+        addresses -= self._addresses_asked
+        partners -= self._partners_asked
+        if beneficiaries or addresses or partners:
+            self._beneficiaries_asked |= beneficiaries
+            self._addresses_asked |= addresses
+            self._partners_asked |= partners
+            self._take(uow.candidate_cases(beneficiaries, addresses, partners), ())
+        # whoever lives where these events move people to (a parent joining a child
+        # who moved there before): asked every time, they may have been forgotten since
+        arriving = uow.case_persons([], state.persons, sorted(moving_to(events, engine.effects)))
+        for p in arriving:
+            state.add(p)
+            self._visitors.add(p.person_id)
+            self._persons_asked.add(p.person_id)
+        self._unspill(events)
+        return engine
+
+    def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
+        self._take(case_ids, ())
+        self.engine.unspill(self._uow().windows([c for c in case_ids if c in self.engine.spilled]))
+        return list(case_ids)
+
+    def _take(self, case_ids: Sequence[str], moving_to: Iterable[str]) -> None:
+        uow, engine = self._uow(), self.engine
+        state, book = engine.state, engine.book
+        cases = uow.lock_cases([c for c in case_ids if c not in book.cases])
+        for case in cases:
+            book.add(case)
+        have = state.persons
+        for p in uow.case_persons(cases, have, [a for a in moving_to if a]):
+            state.add(p)
+            self._persons_asked.add(p.person_id)
+        places = {p.address_id for p in state.persons.values() if p.address_id} if cases else set()
+        places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
+        places.update(a for a in moving_to if a)
+        new_places = places - state.protected_places
+        if new_places:
+            state.protected_places.update(uow.protected_among(new_places))
+        engine.unspill(uow.windows([c.case_id for c in cases]))
+
+    def _unspill(self, events: Sequence[Event]) -> None:
+        """The stored open windows of loaded cases these events may touch."""
+        engine = self.engine
+        if not engine.spilled:
+            return
+        need: set[str] = set()
+        for e in events:
+            need.update(routing.candidates(engine.book, engine.state, e, engine.effects))
+        need &= engine.spilled
+        if need:
+            engine.unspill(self._uow().windows(sorted(need)))
+
+    def open_items(self, case_ids: Iterable[str]) -> dict[str, OpenItem]:
+        wanted = sorted({c for c in case_ids if c not in self._items_asked})
+        if wanted:
+            self._items_asked.update(wanted)
+            self.items.update(self._uow().open_items(wanted))
+        return self.items
+
+    def committed(self) -> None:
+        """After the batch's commit: forget the visitors no case needs, and keep
+        the open windows in memory within bounds (the rest stay in the store)."""
+        engine = self.engine
+        self._visitors.update(engine.state.dirty)
+        evict_irrelevant(engine.state, engine.book, self._visitors)
+        for pid in self._visitors:
+            if pid not in engine.state.persons:
+                self._persons_asked.discard(pid)  # asked again when named again
+        self._visitors.clear()
+        if len(engine.windows) > self.windows_in_memory:
+            engine.spill()
+        self.uow = None
+
+    def _uow(self) -> UnitOfWork:
+        assert self.uow is not None, "bind() the run's world to the batch's unit of work first"
+        return self.uow
+
+
+World = FreshWorld | RunWorld
+
+
+def corrected(events: Iterable[Event], known: dict[str, Effect]) -> list[str]:
+    """The events these corrections withdraw, of those not in hand yet."""
+    return sorted(
+        {
+            e.data.corrects_event_id
+            for e in events
+            if isinstance(e.data, CorrectionData) and e.data.corrects_event_id not in known
+        }
+    )
+
+
+def named(events: Iterable[Event], withdrawn: dict[str, Effect]) -> set[str]:
+    """Everyone these events name, and whom the facts a correction restores name."""
+    ids: set[str] = set()
+    for e in events:
+        ids.add(e.person_id)
+        ids.update(e.named_persons())
+        if isinstance(e.data, CorrectionData):
+            effect = withdrawn.get(e.data.corrects_event_id)
+            for w in effect.writes if effect is not None else ():
+                ids.add(w.person_id)
+                ids.update(_restored_names(w.group, w.old_values))
+    return ids
+
+
+def _restored_names(group: Group, values: tuple[object, ...]) -> list[str]:
+    if group is Group.MARITAL and len(values) > 1 and isinstance(values[1], str):
+        return [values[1]]
+    if group is Group.BIRTH and len(values) > 1 and isinstance(values[1], tuple):
+        return [x for x in values[1] if isinstance(x, str)]
+    return []
+
+
+def candidates(
+    events: Iterable[Event], state: RegisterState, withdrawn: dict[str, Effect]
+) -> tuple[set[str], set[str], set[str]]:
+    """Who might be a beneficiary, which addresses might be dwellings, and who
+    might be named as a partner, before or after these events."""
+    beneficiaries: set[str] = set()
+    addresses: set[str] = set()
+    partners: set[str] = set()
+
+    def person(pid: str) -> None:
+        beneficiaries.add(pid)
+        partners.add(pid)
+        p = state.get(pid)
+        if p is not None:
+            beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
+            if p.address_id:
+                addresses.add(p.address_id)
+
+    for e in events:
+        person(e.person_id)
+        data = e.data
+        if isinstance(data, AddressData | BirthData) and data.address_id:
+            addresses.add(data.address_id)
+        if isinstance(data, MaritalData) and data.partner_id:
+            beneficiaries.add(data.partner_id)
+        if isinstance(data, BirthData):
+            beneficiaries.update(data.parent_ids)
+        if isinstance(data, CorrectionData):
+            effect = withdrawn.get(data.corrects_event_id)
+            for w in effect.writes if effect is not None else ():
+                person(w.person_id)
+                for values in (w.old_values, w.values):
+                    if w.group is Group.ADDRESS and values and isinstance(values[0], str):
+                        addresses.add(values[0])
+                    elif w.group is Group.MARITAL and len(values) > 1 and isinstance(values[1], str):
+                        beneficiaries.add(values[1])
+                    elif w.group is Group.BIRTH and len(values) > 1 and isinstance(values[1], tuple):
+                        beneficiaries.update(x for x in values[1] if isinstance(x, str))
+    return beneficiaries, addresses, partners
+
+
+def moving_to(events: Iterable[Event], withdrawn: dict[str, Effect]) -> set[str]:
+    """The addresses these events (or the facts a correction restores) put people at."""
+    found: set[str] = set()
+    for e in events:
+        data = e.data
+        if isinstance(data, AddressData | BirthData) and data.address_id:
+            found.add(data.address_id)
+        elif isinstance(data, CorrectionData):
+            effect = withdrawn.get(data.corrects_event_id)
+            for w in effect.writes if effect is not None else ():
+                if w.group is Group.ADDRESS and w.old_values and isinstance(w.old_values[0], str):
+                    found.add(w.old_values[0])
+    return found
