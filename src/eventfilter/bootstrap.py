@@ -9,7 +9,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eventfilter.adapters.memory import MemorySessions, MemoryStore
+from eventfilter.adapters.memory import MemoryStore
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.websessions import SqlSessions
@@ -46,7 +46,7 @@ def bootstrap(
     url = db_url(db)
     if url.startswith("memory:"):
         memory = MemoryStore()
-        return App(memory, memory, MemorySessions(), pack, conf, clock)
+        return App(memory, memory, memory.sessions, pack, conf, clock)
     store = SqlStore(url)
     if ensure_schema:
         store.ensure_schema(create=create)

@@ -46,11 +46,20 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database of each kind."""
+    """A fresh, empty database of each kind (and the store's in-memory twin)."""
+    if request.param == "memory":
+        return "memory:"
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/eventfilter.db"
     url: str = request.getfixturevalue("pg_database")
     _empty_postgres(url)
     return url
+
+
+def real_database_only(db_url: str, why: str) -> None:
+    """For tests of what only a database shared between processes has (the lease,
+    raw SQL, a second process): the in-memory store is one process's own."""
+    if db_url == "memory:":
+        pytest.skip(f"the in-memory store is one process's own: {why}")

@@ -56,9 +56,8 @@ def test_a_correction_of_a_correction_holds_the_case_once(db_url: str, batch_siz
 
 
 def app_review(app):  # type: ignore[no-untyped-def]
-    from eventfilter.adapters.sql.review import SqlReview
 
-    return SqlReview(app.store)
+    return app.review
 
 
 def test_a_stream_batch_with_a_death_and_its_correction_leaves_no_hold(db_url: str) -> None:

@@ -9,12 +9,14 @@ from eventfilter.bootstrap import bootstrap
 from eventfilter.errors import Busy
 from eventfilter.service.imports import import_persons
 from tests.helpers import case, event, extract, fixed_clock, lines, person
+from tests.integration.conftest import real_database_only
 from tests.integration.test_replay_store import app_for, replay
 
 KY = "kontanthjaelp"
 
 
 def test_a_second_replay_is_refused_while_one_runs(db_url: str) -> None:
+    real_database_only(db_url, "the lease keeps processes apart")
     first = app_for(db_url, person("B"), cases=(case("C", KY, "B"),))
     second = bootstrap(db_url, clock=fixed_clock)
     with first.store.exclusive("replay events.jsonl"):
@@ -29,6 +31,7 @@ def test_a_second_replay_is_refused_while_one_runs(db_url: str) -> None:
 
 
 def test_consumers_share_the_database_but_not_with_a_replay(db_url: str) -> None:
+    real_database_only(db_url, "the lease keeps processes apart")
     one = bootstrap(db_url, clock=fixed_clock)
     two = bootstrap(db_url, clock=fixed_clock)
     with one.store.shared("consume events"):
@@ -46,6 +49,7 @@ def test_a_replay_importing_its_extracts_holds_the_database_once(db_url: str) ->
 
 
 def test_a_caseworker_cannot_resolve_an_item_while_a_replay_holds_the_database(db_url: str) -> None:
+    real_database_only(db_url, "the lease keeps processes apart")
     from eventfilter.service.review_actions import ReviewService
     from tests.integration.test_review import MONDAY, Clock, item_of, world
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.errors import NotAllowed, UsageError
 from eventfilter.records import Caseworker
@@ -53,7 +52,7 @@ def world(db_url: str) -> App:
             event("custody_change", "U", event_id="u-custody"),
         ],
     )
-    review = SqlReview(app.store)
+    review = app.review
     review.save_caseworker(Caseworker("cara", "Cara 561", ("561",)), clock())
     return app
 
@@ -66,7 +65,7 @@ def test_a_person_the_case_does_not_read_cannot_be_corrected(db_url: str) -> Non
             item, "redecide", "cara", None, [Correction.parse("GHOST.monthly_income=0")]
         )
     assert app.store.load_persons(["GHOST"]) == []  # no fake person
-    assert SqlReview(app.store).item(item).status == "open"  # type: ignore[union-attr]
+    assert app.review.item(item).status == "open"  # type: ignore[union-attr]
 
 
 def test_an_item_whose_eligibility_is_still_unknown_is_not_closed_by_redecide(db_url: str) -> None:
@@ -78,12 +77,12 @@ def test_an_item_whose_eligibility_is_still_unknown_is_not_closed_by_redecide(db
     replay(
         app, [event("marital_status_change", "U", {"status": "married", "partner_id": "W"}, event_id="u-w")]
     )
-    [open_item] = SqlReview(app.store).items("open", case_id="KY-U")
+    [open_item] = app.review.items("open", case_id="KY-U")
     with pytest.raises(NotAllowed, match="still unknown"):
         ReviewService(app).resolve(open_item.item_id, "redecide", "cara")
     with pytest.raises(NotAllowed, match="still unknown"):
         ReviewService(app).resolve(open_item.item_id, "redecide", "cara", None, [fix])
-    assert SqlReview(app.store).item(open_item.item_id).status == "open"  # type: ignore[union-attr]
+    assert app.review.item(open_item.item_id).status == "open"  # type: ignore[union-attr]
 
 
 def test_a_correction_is_in_the_audit_of_every_case_it_touches_and_decides_them_again(db_url: str) -> None:
@@ -96,10 +95,8 @@ def test_a_correction_is_in_the_audit_of_every_case_it_touches_and_decides_them_
     assert result.decision is not None and result.decision.hold == "lift"
     # N's case (510) reads M's income too (a married partner counts): the correction is in its
     # audit, and N's case is decided again on it
-    other = [a for a in SqlReview(app.store).audit("KY-N") if a.action == "fact_corrected"]
+    other = [a for a in app.review.audit("KY-N") if a.action == "fact_corrected"]
     assert len(other) == 1 and "review item" in other[0].message
     assert [d.case_id for d in result.also] == ["KY-N"]
-    assert [d.decision_id for d in SqlReview(app.store).decisions(case_id="KY-N")][-1] == (
-        result.also[0].decision_id
-    )
+    assert [d.decision_id for d in app.review.decisions(case_id="KY-N")][-1] == (result.also[0].decision_id)
     assert result.also[0].hold == "lift" and queries.holds(app.review) == []

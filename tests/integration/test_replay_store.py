@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from eventfilter.adapters.sql.models import DECISIONS
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.engine import Decision
 from eventfilter.core.pack import RulePack
@@ -16,6 +15,7 @@ from eventfilter.service import queries
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
 from tests.helpers import ListSink, World, case, event, extract, fixed_clock, income, lines, move, person
+from tests.integration.conftest import real_database_only
 
 KY, BS = "kontanthjaelp", "boligstoette"
 
@@ -87,16 +87,17 @@ class Crash(Exception):
 
 def crash_on_batch(app: App, n: int) -> None:
     """Make the n-th batch's write fail before its commit, as if the process died there."""
-    real = app.store.write_changes  # type: ignore[attr-defined]
+    name = "write_changes" if hasattr(app.store, "write_changes") else "_apply"  # SQL, or in memory
+    real = getattr(app.store, name)
     calls = {"n": 0}
 
-    def write_changes(conn, changes):  # type: ignore[no-untyped-def]
+    def dying(*args):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == n:
             raise Crash()
-        return real(conn, changes)
+        return real(*args)
 
-    app.store.write_changes = write_changes  # type: ignore[attr-defined]
+    setattr(app.store, name, dying)
 
 
 FAMILY = (
@@ -126,18 +127,16 @@ def test_a_crash_at_any_batch_and_a_rerun_decide_everything_exactly_once(
 
 
 def family_again(app: App) -> App:
-    """A new process on the same database."""
+    """A new process on the same database (in memory: the same store, as a new run)."""
+    if app.store.url == "memory:":
+        return replace(app)
     again = bootstrap(app.store.url, clock=fixed_clock)
     again.settings = app.settings
     return again
 
 
-def stored_decisions(app: App) -> list[tuple[str, str]]:
-    with app.store.connect() as conn:
-        return [
-            (r.decision_id, r.outcome)
-            for r in conn.execute(select(DECISIONS.c.decision_id, DECISIONS.c.outcome))
-        ]
+def stored_decisions(app: App, cases: tuple[str, ...] = ("C", "H")) -> list[tuple[str, str]]:
+    return [(d.decision_id, d.outcome) for c in cases for d in app.review.decisions(case_id=c)]
 
 
 def test_an_open_window_survives_a_crash_and_the_family_is_still_decided_together(db_url: str) -> None:
@@ -218,6 +217,7 @@ def test_protected_addresses_are_redacted_in_dead_letters(db_url: str) -> None:
 
 
 def test_an_outdated_schema_is_refused_until_upgraded(db_url: str) -> None:
+    real_database_only(db_url, "it has no schema")
     app = bootstrap(db_url, clock=fixed_clock)
     with app.store.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))

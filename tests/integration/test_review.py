@@ -23,6 +23,7 @@ from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer
 from eventfilter.service.review_actions import Correction, ReviewService
 from tests.helpers import ListSink, case, event, extract, lines, move, person
+from tests.integration.conftest import real_database_only
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -66,7 +67,7 @@ def world(db_url: str, clock: Clock) -> App:
     import_persons(app.store, extract(*PERSONS), "persons.jsonl", app.clock)
     import_cases(app.store, app.pack, extract(*CASES), "cases.jsonl", app.clock)
     replay(app, EVENTS)
-    review = SqlReview(app.store)
+    review = app.review
     review.save_caseworker(Caseworker("anna", "Anna Holm", ("561", "510")), clock())
     review.save_caseworker(Caseworker("bo", "Bo Berg", ("1480",)), clock())
     return app
@@ -77,7 +78,7 @@ def replay(app: App, events: list[Any]) -> None:
 
 
 def item_of(app: App, case_id: str) -> int:
-    [item] = SqlReview(app.store).items("open", case_id=case_id)
+    [item] = app.review.items("open", case_id=case_id)
     return item.item_id
 
 
@@ -129,9 +130,9 @@ def test_release_lifts_the_hold_and_says_so_in_the_audit(db_url: str, clock: Clo
     )
     assert result.hold_lifted
     assert "KY-A" not in {h.case_id for h in queries.holds(app.review)}
-    actions = [(a.actor, a.action) for a in SqlReview(app.store).audit("KY-A")]
+    actions = [(a.actor, a.action) for a in app.review.audit("KY-A")]
     assert ("anna", "hold_lifted") in actions and ("anna", "item_resolved") in actions
-    assert SqlReview(app.store).item(result.item_id).status == "resolved"  # type: ignore[union-attr]
+    assert app.review.item(result.item_id).status == "resolved"  # type: ignore[union-attr]
 
 
 def test_release_of_a_review_item_closes_it_and_payment_goes_on(db_url: str, clock: Clock) -> None:
@@ -173,7 +174,7 @@ def test_redecide_on_a_corrected_income_records_the_decision_and_the_facts(db_ur
     assert result.decision.after is not None and result.decision.after.amount == 12800 - 3000  # C is 36
     assert result.new_item is None
     assert "KY-C" not in {i.case_id for i in ReviewService(app).queue()}
-    audit = SqlReview(app.store).audit("KY-C")
+    audit = app.review.audit("KY-C")
     [fact] = [a for a in audit if a.action == "fact_corrected"]
     assert fact.actor == "anna" and fact.details == {
         "person_id": "C-NEW",
@@ -182,7 +183,7 @@ def test_redecide_on_a_corrected_income_records_the_decision_and_the_facts(db_ur
         "new": 3000.0,
         "group": "income",
     }
-    decisions = SqlReview(app.store).decisions(case_id="KY-C")
+    decisions = app.review.decisions(case_id="KY-C")
     assert decisions[-1].event_ids == () and decisions[-1].outcome == "pass"
 
 
@@ -217,7 +218,7 @@ def test_a_caseworker_outside_the_municipality_is_refused_and_the_attempt_record
         service.page(item_of(app, "KY-A"), as_caseworker="bo")
     with pytest.raises(AccessDenied):
         service.case_history("KY-A", as_caseworker="bo")
-    refused = [a for a in SqlReview(app.store).audit("KY-A") if a.action == "access_refused"]
+    refused = [a for a in app.review.audit("KY-A") if a.action == "access_refused"]
     assert [a.actor for a in refused] == ["bo", "bo", "bo"]
     assert "KY-A" in {h.case_id for h in queries.holds(app.review)}  # nothing changed
 
@@ -226,7 +227,7 @@ def test_an_unregistered_or_inactive_caseworker_is_refused(db_url: str, clock: C
     app = world(db_url, clock)
     with pytest.raises(AccessDenied, match="not registered"):
         ReviewService(app).resolve(item_of(app, "KY-A"), "release", "mallory")
-    review = SqlReview(app.store)
+    review = app.review
     review.save_caseworker(replace(review.caseworker("anna"), active=False), clock())  # type: ignore[arg-type]
     with pytest.raises(AccessDenied, match="no longer active"):
         ReviewService(app).resolve(item_of(app, "KY-A"), "release", "anna")
@@ -267,6 +268,7 @@ def test_holds_as_of_a_date_for_the_payment_run(db_url: str, clock: Clock) -> No
 
 
 def test_decisions_and_the_audit_log_are_append_only(db_url: str, clock: Clock) -> None:
+    real_database_only(db_url, "the triggers are the database's")
     app = world(db_url, clock)
     for sql in (
         "UPDATE decisions SET outcome = 'pass'",
@@ -298,6 +300,7 @@ def _race(item_id: int, contenders: list[tuple[str, App]]) -> list[Any]:
 
 
 def test_two_caseworkers_resolving_at_once_exactly_one_wins(db_url: str, clock: Clock) -> None:
+    real_database_only(db_url, "two connections race on one item")
     world(db_url, clock).store.dispose()
     review = SqlReview(bootstrap(db_url, clock=clock).store)
     review.save_caseworker(Caseworker("cai", "Cai Dahl", ("561", "510")), clock())
@@ -344,7 +347,7 @@ def test_a_database_of_release_0_1_upgrades_in_place(tmp_path: Path, clock: Cloc
     assert {h.case_id for h in queries.holds(app.review) if h.source == "eventfilter"} == before_holds
     assert {i.item_id for i in ReviewService(app).queue()} == before_items
     assert app.store.protected_among([protected[1], "no-such-address"]) == {protected[1]}  # remembered
-    review = SqlReview(app.store)
+    review = app.review
     review.save_caseworker(
         Caseworker("anna", "Anna", ("561", "510", "573", "101", "1480", "1481", "1280")), clock()
     )

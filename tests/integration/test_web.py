@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.reasons import REDACTED
 from eventfilter.records import Caseworker
@@ -58,7 +57,7 @@ def build_world(db_url: str, clock: Clock) -> App:
     import_persons(app.store, extract(*PERSONS), "persons.jsonl", app.clock)
     import_cases(app.store, app.pack, extract(*CASES), "cases.jsonl", app.clock)
     replay(app, EVENTS)
-    review = SqlReview(app.store)
+    review = app.review
     for cw in (
         Caseworker("anna", "Anna Holm", ("561", "510")),
         Caseworker("cecilie", "Cecilie Dahl", ("561",)),
@@ -86,7 +85,7 @@ Browser = Callable[..., TestClient]
 @pytest.fixture
 def browser(app: App) -> Browser:
     """A new browser (its own cookie jar) on the same server, optionally signed in."""
-    web = web_app.create_app(app, LocalAccounts(SqlReview(app.store)), idle_minutes=30)
+    web = web_app.create_app(app, LocalAccounts(app.review), idle_minutes=30)
 
     def open_browser(signed_in_as: str | None = None) -> TestClient:
         client = TestClient(web, follow_redirects=False)
@@ -111,7 +110,7 @@ def sign_in(client: TestClient, who: str, password: str = PASSWORD, target: str 
 
 
 def item_of(app: App, case_id: str) -> int:
-    [item] = SqlReview(app.store).items("open", case_id=case_id)
+    [item] = app.review.items("open", case_id=case_id)
     return item.item_id
 
 
@@ -137,7 +136,7 @@ def test_every_page_needs_a_signed_in_caseworker(browser: Browser, app: App) -> 
 def test_sign_in_checks_the_hashed_password_and_returns_to_the_page_asked_for(
     browser: Browser, app: App
 ) -> None:
-    stored = SqlReview(app.store).password_hash("anna")
+    stored = app.review.password_hash("anna")
     assert stored is not None and stored.startswith("scrypt$") and PASSWORD not in stored
 
     client = browser()
@@ -175,7 +174,7 @@ def test_a_sign_in_form_without_its_csrf_token_is_refused(browser: Browser) -> N
 def test_a_deactivated_caseworker_is_signed_out(browser: Browser, app: App, clock: Clock) -> None:
     client = browser("anna")
     assert client.get("/").status_code == 200
-    SqlReview(app.store).save_caseworker(Caseworker("anna", "Anna Holm", ("561",), active=False), clock())
+    app.review.save_caseworker(Caseworker("anna", "Anna Holm", ("561",), active=False), clock())
     assert client.get("/").status_code == 303
 
 
@@ -284,9 +283,9 @@ def test_a_caseworker_of_another_municipality_is_refused_and_it_is_recorded(
         == 403
     )
 
-    refusals = [e for e in SqlReview(app.store).audit("KY-A") if e.action == "access_refused"]
+    refusals = [e for e in app.review.audit("KY-A") if e.action == "access_refused"]
     assert len(refusals) >= 3 and {e.actor for e in refusals} == {"bo"}
-    assert SqlReview(app.store).items("open", case_id="KY-A")  # nothing was resolved
+    assert app.review.items("open", case_id="KY-A")  # nothing was resolved
 
 
 def test_an_unknown_item_is_a_plain_not_found(browser: Browser) -> None:
@@ -308,7 +307,7 @@ def test_releasing_lifts_the_hold_and_the_audit_names_the_caseworker(browser: Br
     assert "BS-D" not in client.get("/").text
     case_page = client.get("/cases/BS-D").text
     assert "Anna Holm (anna)" in case_page and "Hold lifted" in case_page
-    entries = SqlReview(app.store).audit("BS-D")
+    entries = app.review.audit("BS-D")
     assert any(e.action == "hold_lifted" and e.actor == "anna" for e in entries)
     assert any(
         e.action == "item_resolved" and e.actor == "anna" and "new lease" in e.message for e in entries
@@ -337,7 +336,7 @@ def test_redeciding_on_a_corrected_fact_records_the_new_decision(browser: Browse
     assert "decided again" in html
     assert "the hold is lifted and payment resumes" in html
     assert "/cases/BS-D" not in client.get("/holds").text
-    assert any(e.action == "fact_corrected" and e.actor == "anna" for e in SqlReview(app.store).audit("BS-D"))
+    assert any(e.action == "fact_corrected" and e.actor == "anna" for e in app.review.audit("BS-D"))
 
 
 def test_a_wrong_correction_is_explained_and_nothing_changes(browser: Browser, app: App) -> None:
@@ -347,7 +346,7 @@ def test_a_wrong_correction_is_explained_and_nothing_changes(browser: Browser, a
         client, item, "redecide", fact_person=["D"], fact_field=["monthly_income"], fact_value=["lots"]
     )
     assert "monthly_income" in html and 'value="redecide"' in html  # still open, with the reason shown
-    assert SqlReview(app.store).items("open", case_id="BS-D")
+    assert app.review.items("open", case_id="BS-D")
 
 
 def test_a_form_without_a_valid_csrf_token_does_nothing(browser: Browser, app: App) -> None:
@@ -356,7 +355,7 @@ def test_a_form_without_a_valid_csrf_token_does_nothing(browser: Browser, app: A
     r = client.post(f"/items/{item}/resolve", data={"csrf": "forged", "action": "release"})
     assert r.status_code == 303
     assert "nothing was done" in client.get(f"/items/{item}").text
-    assert SqlReview(app.store).items("open", case_id="KY-A")
+    assert app.review.items("open", case_id="KY-A")
 
 
 def test_two_caseworkers_on_one_item_one_wins_the_other_sees_why_and_the_state(
@@ -372,7 +371,7 @@ def test_two_caseworkers_on_one_item_one_wins_the_other_sees_why_and_the_state(
     html = cecilie.get(f"/items/{item}").text
     assert "already resolved (release by anna" in html and "nothing was changed" in html
     assert "Resolved" in html and "Anna Holm (anna)" in html  # the state as it is now
-    resolved = [e for e in SqlReview(app.store).audit("BS-D") if e.action == "item_resolved"]
+    resolved = [e for e in app.review.audit("BS-D") if e.action == "item_resolved"]
     assert [e.actor for e in resolved] == ["anna"]
 
 
@@ -396,7 +395,7 @@ def test_a_note_being_typed_is_kept_as_a_draft_until_the_item_is_resolved(browse
     assert "Called the family" not in browser("cecilie").get(f"/items/{item}").text
 
     resolve(client, item, "confirm", note="Called the family")
-    assert SqlReview(app.store).draft("anna", item) is None
+    assert app.review.draft("anna", item) is None
 
 
 def test_a_draft_needs_the_pages_token(browser: Browser, app: App) -> None:
@@ -404,7 +403,7 @@ def test_a_draft_needs_the_pages_token(browser: Browser, app: App) -> None:
     item = item_of(app, "KY-A")
     r = client.post(f"/items/{item}/draft", data={"note": "x"}, headers={"X-CSRF-Token": "forged"})
     assert r.status_code == 403
-    assert SqlReview(app.store).draft("anna", item) is None
+    assert app.review.draft("anna", item) is None
 
 
 # -- holds for the payment run ---------------------------------------------------------------------
@@ -428,7 +427,7 @@ def test_a_date_that_does_not_exist_is_explained(browser: Browser) -> None:
 def test_a_protected_address_is_never_rendered(browser: Browser, app: App) -> None:
     client = browser("anna")
     pages = ["/", "/holds", "/holds.csv", "/cases/BS-S", f"/items/{item_of(app, 'BS-S')}"]
-    pages += [f"/items/{i.item_id}" for i in SqlReview(app.store).items("all")]
+    pages += [f"/items/{i.item_id}" for i in app.review.items("all")]
     for path in pages:
         r = client.get(path)
         if r.status_code == 200:
@@ -456,9 +455,7 @@ def test_an_address_protected_after_the_decision_is_redacted_in_older_decisions_
 
 # -- sign-in through an OIDC proxy ----------------------------------------------------------------------
 def header_app(app: App, proxies: frozenset[str]) -> TestClient:
-    web = web_app.create_app(
-        app, TrustedHeader(SqlReview(app.store), "X-Forwarded-Email"), trusted_proxies=proxies
-    )
+    web = web_app.create_app(app, TrustedHeader(app.review, "X-Forwarded-Email"), trusted_proxies=proxies)
     return TestClient(web, follow_redirects=False)
 
 
@@ -518,10 +515,10 @@ def test_signing_out_ends_the_session_on_the_server(browser: Browser) -> None:
 def test_a_new_password_ends_every_session(browser: Browser, app: App) -> None:
     client = browser("anna")
     assert client.get("/").status_code == 200
-    SqlReview(app.store).set_password_hash("anna", hash_password("another long password"))
+    app.review.set_password_hash("anna", hash_password("another long password"))
     assert client.get("/").status_code == 303
     deactivated = browser("bo")
-    SqlReview(app.store).save_caseworker(Caseworker("bo", "Bo Berg", ("1480",), active=False), app.clock())
+    app.review.save_caseworker(Caseworker("bo", "Bo Berg", ("1480",), active=False), app.clock())
     assert deactivated.get("/").status_code == 303
 
 

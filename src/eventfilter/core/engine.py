@@ -57,10 +57,10 @@ class Window:
             "before": self.before.to_dict(),
             "opened_at": self.opened_at,
             "protected": self.protected,
-            "event_ids": self.event_ids,
-            "types": self.types,
-            "corrections": self.corrections,
-            "unknown_corrections": self.unknown_corrections,
+            "event_ids": list(self.event_ids),  # copies: the window goes on growing
+            "types": list(self.types),
+            "corrections": list(self.corrections),
+            "unknown_corrections": list(self.unknown_corrections),
         }
 
     @staticmethod

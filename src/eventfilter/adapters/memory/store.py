@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from eventfilter.adapters.memory.sessions import MemorySessions
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Window
 from eventfilter.core.evaluation import Evaluation
@@ -114,6 +115,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.t = _Tables()
         self._seq = itertools.count(1)
+        self.sessions = MemorySessions()  # a new password or a deactivation ends them
 
     # -- units of work and the lease (one process: nothing to keep apart) ---------------------
     @contextmanager
@@ -333,6 +335,8 @@ class MemoryStore:
 
     def save_caseworker(self, cw: Caseworker, at: datetime) -> None:
         self.t.caseworkers[cw.caseworker_id] = cw
+        if not cw.active:
+            self.sessions.revoke(cw.caseworker_id)
 
     def password_hash(self, caseworker_id: str) -> str | None:
         return self.t.passwords.get(caseworker_id)
@@ -341,6 +345,7 @@ class MemoryStore:
         if caseworker_id not in self.t.caseworkers:
             return False
         self.t.passwords[caseworker_id] = hashed
+        self.sessions.revoke(caseworker_id)
         return True
 
     def draft(self, caseworker_id: str, item_id: int) -> tuple[str, datetime] | None:
@@ -551,7 +556,7 @@ class MemoryUnitOfWork:
                 it.case_id, it.due_date, it.urgent_code, it.opened_at, it.item_id, changed=False
             )
             for it in self.t.items.values()
-            if it.status == "open" and it.case_id in wanted
+            if it.status == "open" and it.case_id in wanted and it.item_id not in self._claimed
         }
 
     def claim(self, item_id: int, by: str, action: str, note: str | None, at: datetime) -> bool:
