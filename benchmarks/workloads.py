@@ -78,7 +78,7 @@ class CountingSink:
     """Counts decision lines and builds each one, as the file sink would."""
 
     def __init__(self) -> None:
-        from eventfilter.adapters.jsonl import decision_line
+        from eventfilter.formats import decision_line
 
         self._line = decision_line
         self.lines = 0

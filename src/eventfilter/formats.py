@@ -8,6 +8,7 @@ level and in `data`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, date, datetime
 from sys import intern
@@ -19,7 +20,9 @@ from pydantic_core import ErrorDetails
 
 from eventfilter import fastparse
 from eventfilter.core import events as ev
+from eventfilter.core.engine import Decision
 from eventfilter.core.facts import Case, Person
+from eventfilter.core.reasons import NO_ACTIVE_CASE
 from eventfilter.errors import Malformed
 
 PersonId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
@@ -352,6 +355,29 @@ def raw_text(raw: str | bytes) -> str:
     can be stored anywhere (PostgreSQL refuses NUL) and shown on a terminal."""
     text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _encode(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+_QUOTE = json.JSONEncoder(ensure_ascii=False).encode
+_NO_CASE_REASONS = _encode([NO_ACTIVE_CASE.to_dict()])
+
+
+def decision_line(d: Decision) -> str:
+    """The decision as one JSON line; the common "no active case" line is
+    assembled from parts (it is most of what a replay writes)."""
+    if d.case_id is None and d.reasons == (NO_ACTIVE_CASE,):
+        event_ids = ",".join(_QUOTE(e) for e in d.event_ids)
+        return (
+            f'{{"decision_id":"{d.decision_id}","event_ids":[{event_ids}],'
+            f'"person_id":{_QUOTE(d.person_id)},"case_id":null,"benefit":null,'
+            f'"decision":"{d.outcome}","reasons":{_NO_CASE_REASONS},"before":null,"after":null,'
+            f'"rule_pack":{_QUOTE(d.rule_pack)},'
+            f'"effective_date":"{d.effective_date.isoformat()}","parameters":null,"hold":null}}'
+        )
+    return _encode(d.to_record())
 
 
 def utc_stamp(at: datetime) -> str:

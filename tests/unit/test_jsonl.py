@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from eventfilter.adapters.jsonl import decision_line
+from eventfilter.formats import decision_line
 from eventfilter.core.pack import RulePack
 from tests.helpers import World, case, event, move, person
 

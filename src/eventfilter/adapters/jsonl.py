@@ -17,11 +17,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from eventfilter.core.engine import Decision
-from eventfilter.core.reasons import NO_ACTIVE_CASE
 from eventfilter.errors import InputError
+from eventfilter.formats import decision_line
 
 STDIN = "-"
 BOM = b"\xef\xbb\xbf"
@@ -95,29 +93,6 @@ class JsonlSink:
         self.flush()
         if self.path != STDIN:
             self._out.close()
-
-
-def _encode(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-_QUOTE = json.JSONEncoder(ensure_ascii=False).encode
-_NO_CASE_REASONS = _encode([NO_ACTIVE_CASE.to_dict()])
-
-
-def decision_line(d: Decision) -> str:
-    """The decision as one JSON line; the common "no active case" line is
-    assembled from parts (it is most of what a replay writes)."""
-    if d.case_id is None and d.reasons == (NO_ACTIVE_CASE,):
-        event_ids = ",".join(_QUOTE(e) for e in d.event_ids)
-        return (
-            f'{{"decision_id":"{d.decision_id}","event_ids":[{event_ids}],'
-            f'"person_id":{_QUOTE(d.person_id)},"case_id":null,"benefit":null,'
-            f'"decision":"{d.outcome}","reasons":{_NO_CASE_REASONS},"before":null,"after":null,'
-            f'"rule_pack":{_QUOTE(d.rule_pack)},'
-            f'"effective_date":"{d.effective_date.isoformat()}","parameters":null,"hold":null}}'
-        )
-    return _encode(d.to_record())
 
 
 def dumps(value: Any) -> str:

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from eventfilter.adapters.jsonl import decision_line
 from eventfilter.core.engine import Decision
+from eventfilter.formats import decision_line
 from eventfilter.ports import OutMessage
 
 
