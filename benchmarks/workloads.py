@@ -148,14 +148,16 @@ class Untouched:
 
 def untouched_events(world: World) -> Untouched:
     from eventfilter.core.events import STATE_TYPES
-    from eventfilter.formats import Malformed, parse_event
+    from eventfilter.core.relevance import is_relevant
+    from eventfilter.formats import Malformed, parse_event, parse_person
 
     app = bootstrap(f"sqlite:///{world.template_db}")
     try:
         book = app.store.load_cases()
-        state = app.store.load_relevant(book)
     finally:
         app.store.dispose()
+    everyone = RegisterState(parse_person(raw) for _, raw in JsonlSource(str(world.dir / "persons.jsonl")))
+    state = RegisterState(p for p in everyone.persons.values() if is_relevant(p, book, everyone))
     events = []
     with open(world.events, "rb") as f:
         for line in f:

@@ -178,9 +178,6 @@ class MemoryStore:
     def load_persons(self, person_ids: Sequence[str]) -> list[Person]:
         return [replace(self.t.persons[p]) for p in person_ids if p in self.t.persons]
 
-    def load_case_persons(self, case: Case) -> list[Person]:
-        return MemoryUnitOfWork(self).case_persons([case], {})
-
     def open_window_count(self) -> int:
         return len(self.t.windows)
 

@@ -7,7 +7,6 @@ the last whole batch.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, inspect, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from eventfilter.adapters.sql import bulk, codec
@@ -23,30 +22,27 @@ from eventfilter.adapters.sql.lease import Lease
 from eventfilter.adapters.sql.models import (
     CASES,
     DEAD_LETTERS,
-    DECISIONS,
-    HOLDS,
-    ITEMS,
     PERSONS,
-    PROCESSED,
     PROTECTED_ADDRESSES,
     RUNS,
     WINDOWS,
     Base,
 )
+from eventfilter.adapters.sql.writes import (
+    CASE_COLUMNS,
+    PERSON_COLUMNS,
+    Writer,
+    _case_tuple,
+    _person_tuple,
+    _remember_protected,
+)
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.decide import PASS
-from eventfilter.core.engine import Window
-from eventfilter.core.evaluation import Evaluation
-from eventfilter.core.facts import Case, Effect, Person, extract_over
-from eventfilter.core.state import RegisterState
-from eventfilter.core.vocabulary import HoldChange
+from eventfilter.core.facts import Case, Person, extract_over
 from eventfilter.errors import SchemaOutdated, StoreError
 from eventfilter.records import (
-    AuditEntry,
     BatchChanges,
     DeadLetter,
     DeadLetterView,
-    OpenItem,
 )
 
 if TYPE_CHECKING:
@@ -95,10 +91,6 @@ def redact_url(url: str) -> str:
     return url
 
 
-def text_hash(raw: str) -> str:
-    return hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=16).hexdigest()
-
-
 def _chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -108,7 +100,7 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self._known_sets: dict[str, Any] = {}  # parameter sets already stored
+        self.writer = Writer()
         self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE (PostgreSQL)
         self._grown: dict[str, int] = {}  # table -> rows added since
         self._lease = Lease(self.engine)
@@ -193,54 +185,6 @@ class SqlStore:
             )
 
     # -- loading for the engine ----------------------------------------------
-    def load_relevant(self, book: CaseBook) -> RegisterState:
-        """The persons the active cases depend on (core.relevance): the database
-        picks them out of the register in one scan, Python builds only those.
-
-        `book` must hold the cases of the store's active set (it is what the
-        query joins against, in the database)."""
-        state = RegisterState()
-        with self.begin() as conn:
-            pg = conn.dialect.name == "postgresql"
-            temp = "CREATE TEMP TABLE {} (id TEXT PRIMARY KEY)" + (" ON COMMIT DROP" if pg else "")
-            for name in ("_ef_beneficiaries", "_ef_dwellings"):
-                if not pg:
-                    conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
-                conn.exec_driver_sql(temp.format(name))
-            insert = "INSERT INTO {} SELECT DISTINCT {} FROM cases WHERE in_active_set AND {} IS NOT NULL"
-            conn.exec_driver_sql(insert.format("_ef_beneficiaries", "beneficiary_id", "beneficiary_id"))
-            conn.exec_driver_sql(insert.format("_ef_dwellings", "dwelling_address_id", "dwelling_address_id"))
-            if pg:
-                # Temporary tables get no statistics by themselves, and `x IN (SELECT …)`
-                # under OR is a hashed subplan only when the set fits in work_mem:
-                # otherwise PostgreSQL rescans it for every person (hours, nationally).
-                conn.exec_driver_sql("ANALYZE _ef_beneficiaries")
-                conn.exec_driver_sql("ANALYZE _ef_dwellings")
-                conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-            parents = (
-                "EXISTS (SELECT 1 FROM json_array_elements_text(p.parent_ids) AS j(v)"
-                " WHERE j.v IN (SELECT id FROM _ef_beneficiaries))"
-                if pg
-                else "EXISTS (SELECT 1 FROM json_each(p.parent_ids) AS j WHERE j.value IN _ef_beneficiaries)"
-            )
-            has_parents = "p.parent_ids::text != '[]'" if pg else "p.parent_ids != '[]'"
-            where = (
-                " WHERE p.person_id IN (SELECT id FROM _ef_beneficiaries)"
-                " OR p.partner_id IN (SELECT id FROM _ef_beneficiaries)"
-                " OR p.address_id IN (SELECT id FROM _ef_dwellings)"
-                " OR p.person_id IN (SELECT b.partner_id FROM persons b"
-                "  WHERE b.person_id IN (SELECT id FROM _ef_beneficiaries) AND b.partner_id IS NOT NULL)"
-                f" OR (p.parent_ids IS NOT NULL AND {has_parents} AND {parents})"
-            )
-            cur = conn.exec_driver_sql(codec.PERSON_SELECT_AS_P + where)
-            while rows := cur.fetchmany(10_000):
-                for r in rows:
-                    state.add(codec.person_of_raw(r))
-            if not pg:
-                for name in ("_ef_beneficiaries", "_ef_dwellings"):
-                    conn.exec_driver_sql(f"DROP TABLE temp.{name}")
-        return state
-
     def load_persons(self, person_ids: Sequence[str]) -> list[Person]:
         """These persons, those the store has."""
         found = []
@@ -270,97 +214,6 @@ class SqlStore:
                     book.add(codec.case_of_raw(r))
             return book
 
-    def load_case_persons(self, case: Case) -> list[Person]:
-        """The persons one case's rules read: the beneficiary, the partner, and
-        everyone at the beneficiary's address and at the case's dwelling
-        (children at home live at the beneficiary's address)."""
-        found = {p.person_id: p for p in self.load_persons([case.beneficiary_id])}
-        b = found.get(case.beneficiary_id)
-        if b is not None and b.partner_id:
-            found.update((p.person_id, p) for p in self.load_persons([b.partner_id]))
-        addresses = [a for a in {b.address_id if b else None, case.dwelling_address_id} if a]
-        if addresses:
-            with self.connect() as conn:
-                mark = "%s" if conn.dialect.name == "postgresql" else "?"
-                sql = f"{codec.PERSON_SELECT} WHERE address_id IN ({', '.join(mark for _ in addresses)})"
-                for r in conn.exec_driver_sql(sql, tuple(addresses)):
-                    p = codec.person_of_raw(r)
-                    found.setdefault(p.person_id, p)
-        return list(found.values())
-
-    def load_windows(self, case_ids: Sequence[str] | None = None) -> list[Window]:
-        """The open windows: all, or those of these cases."""
-        t = WINDOWS
-        with self.connect() as conn:
-            if case_ids is None:
-                return [Window.from_dict(r.body) for r in conn.execute(select(t.c.body))]
-            found = []
-            for chunk in _chunks(case_ids):
-                rows = conn.execute(select(t.c.body).where(t.c.case_id.in_(chunk)))
-                found += [Window.from_dict(r.body) for r in rows]
-            return found
-
-    def window_case_ids(self) -> list[str]:
-        with self.connect() as conn:
-            return list(conn.execute(select(WINDOWS.c.case_id)).scalars())
-
-    def first_windows(self, limit: int) -> list[Window]:
-        """The open windows that come first in decision order (date, then case)."""
-        t = WINDOWS
-        with self.connect() as conn:
-            rows = conn.execute(select(t.c.body).order_by(t.c.effective_date, t.c.case_id).limit(limit))
-            return [Window.from_dict(r.body) for r in rows]
-
-    def load_open_items(self) -> dict[str, OpenItem]:
-        t = ITEMS
-        with self.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.status == "open")).mappings()
-            return {
-                r["case_id"]: OpenItem(
-                    r["case_id"],
-                    r["due_date"],
-                    r["urgent_code"],
-                    aware(r["opened_at"]),
-                    r["item_id"],
-                    changed=False,
-                )
-                for r in rows
-            }
-
-    def known_events(self, event_ids: Sequence[str]) -> dict[str, str]:
-        """Of these ids, those already decided, with their content hash."""
-        found: dict[str, str] = {}
-        with self.connect() as conn:
-            mark = "%s" if conn.dialect.name == "postgresql" else "?"
-            for chunk in _chunks(event_ids):
-                sql = (
-                    "SELECT event_id, content_hash FROM processed_events"
-                    f" WHERE event_id IN ({', '.join(mark for _ in chunk)})"
-                )
-                found.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, tuple(chunk)))
-        return found
-
-    def event_persons(self, event_ids: Sequence[str]) -> dict[str, str]:
-        """Of these ids, those already decided, with the person each was about."""
-        found: dict[str, str] = {}
-        t = PROCESSED
-        with self.connect() as conn:
-            for chunk in _chunks(event_ids):
-                rows = conn.execute(select(t.c.event_id, t.c.person_id).where(t.c.event_id.in_(chunk)))
-                found.update((r.event_id, r.person_id) for r in rows)
-        return found
-
-    def effects_of(self, event_ids: Sequence[str]) -> dict[str, Effect]:
-        """Effects of these events, for those the filter has decided."""
-        t = PROCESSED
-        found: dict[str, Effect] = {}
-        with self.connect() as conn:
-            for chunk in _chunks(event_ids):
-                rows = conn.execute(select(t.c.event_id, t.c.effects).where(t.c.event_id.in_(chunk)))
-                found.update({r.event_id: codec.effect_of(r.event_id, r.effects) for r in rows})
-        return found
-
-    # -- writing ---------------------------------------------------------------
     @contextmanager
     def write_transaction(self) -> Iterator[Connection]:
         """A transaction that writes. On SQLite it takes the write lock at once
@@ -386,12 +239,6 @@ class SqlStore:
     def open_window_count(self) -> int:
         with self.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(WINDOWS)).scalar_one())
-
-    def write_batch(self, b: BatchChanges) -> None:
-        """One transaction: the batch happened entirely, or not at all."""
-        with self.write_transaction() as conn:
-            self.write_changes(conn, b)
-        self.committed(b)
 
     def committed(self, b: BatchChanges) -> None:
         """After a batch's transaction: keep PostgreSQL's statistics up with what it added."""
@@ -431,179 +278,11 @@ class SqlStore:
 
     def write_changes(self, conn: Connection, b: BatchChanges) -> None:
         """Everything a batch (or a caseworker's action) changed, on `conn`."""
-        assert b.at is not None
-        bulk.upsert(conn, "persons", PERSON_COLUMNS, "person_id", [_person_tuple(p) for p in b.persons])
-        bulk.update(
-            conn, "persons", "person_id", PERSON_FACT_COLUMNS, [_person_facts(p) for p in b.person_facts]
-        )
-        bulk.insert_ignore(conn, "persons", PERSON_COLUMNS, [_person_tuple(p) for p in b.new_persons])
-        _remember_protected(conn, b.persons, b.person_facts, b.new_persons, also=b.protected_addresses)
-        bulk.upsert(conn, "cases", CASE_COLUMNS, "case_id", [_case_tuple(c) for c in b.cases])
-        self._write_windows(conn, b)
-        bulk.insert(
-            conn,
-            "processed_events",
-            PROCESSED_COLUMNS,
-            [
-                (
-                    p.event_id,
-                    p.content_hash,
-                    p.person_id,
-                    p.type,
-                    p.effective_date.isoformat(),
-                    bulk.js(codec.effect_json(b.effects[p.event_id])) if p.event_id in b.effects else None,
-                    b.run_id,
-                    p.message_id,
-                )
-                for p in b.processed
-            ],
-        )
-        self._write_items(conn, b.items)
-        self._write_decisions(conn, b)
-        self._insert_dead_letters(conn, b.dead_letters, b.at)
-        self._append_audit(conn, b.audit)
-        when = bulk.stamp(conn, b.at)
-        bulk.insert(
-            conn,
-            "outbox",
-            ("routing_key", "message_id", "body", "created_at"),
-            [(m.routing_key, m.message_id, m.body.decode(), when) for m in b.outbox],
-        )
-
-    def _append_audit(self, conn: Connection, entries: Sequence[AuditEntry]) -> None:
-        rows = [
-            (
-                bulk.stamp(conn, e.at),
-                e.actor,
-                e.action,
-                e.case_id,
-                e.item.item_id if e.item is not None else e.item_id,
-                e.decision_id,
-                e.message,
-                bulk.js(e.details),
-            )
-            for e in entries
-        ]
-        bulk.insert(
-            conn,
-            "audit_log",
-            ("at", "actor", "action", "case_id", "item_id", "decision_id", "message", "details"),
-            rows,
-        )
-
-    def _write_windows(self, conn: Connection, b: BatchChanges) -> None:
-        t = WINDOWS
-        still_open = {w.case_id for w in b.windows_open}
-        closed = [c for c in b.windows_closed if c not in still_open]
-        for chunk in _chunks(closed):
-            conn.execute(delete(t).where(t.c.case_id.in_(chunk)))
-        rows = [
-            (w.case_id, w.effective_date.isoformat(), w.opened_at, bulk.js(w.to_dict()))
-            for w in b.windows_open
-        ]
-        bulk.upsert(conn, "windows", ("case_id", "effective_date", "opened_at", "body"), "case_id", rows)
-
-    def _write_items(self, conn: Connection, items: Iterable[OpenItem]) -> None:
-        t = ITEMS
-        for item in items:
-            if item.item_id is None:
-                item.item_id = conn.execute(
-                    t.insert().returning(t.c.item_id),
-                    {
-                        "case_id": item.case_id,
-                        "status": "open",
-                        "opened_at": item.opened_at,
-                        "due_date": item.due_date,
-                        "urgent_code": item.urgent_code,
-                    },
-                ).scalar_one()
-            elif item.changed:
-                conn.execute(
-                    update(t)
-                    .where(t.c.item_id == item.item_id)
-                    .values(due_date=item.due_date, urgent_code=item.urgent_code)
-                )
-            item.changed = False
-
-    def _write_decisions(self, conn: Connection, b: BatchChanges) -> None:
-        if not b.decisions:
-            return
-        rows = []
-        holds_placed: list[list[Any]] = []
-        placed: dict[str | None, list[Any]] = {}  # case -> its hold placed in this batch
-        param_sets: dict[str, tuple[Any, ...]] = {}
-        for rec in b.decisions:
-            d = rec.decision
-            at = bulk.stamp(conn, rec.decided_at)
-            # The full evaluations (checks, members) for what a caseworker reads;
-            # a plain pass off the queue keeps the summary the contract shows.
-            full = d.outcome != PASS or rec.item is not None
-            rows.append(
-                (
-                    d.decision_id,
-                    d.case_id,
-                    d.benefit,
-                    d.person_id,
-                    d.outcome,
-                    d.effective_date.isoformat(),
-                    bulk.js(d.event_ids),
-                    bulk.js([r.to_dict() for r in d.reasons]),
-                    _evaluation(d.before, full),
-                    _evaluation(d.after, full),
-                    d.rule_pack,
-                    d.parameter_set,
-                    d.hold,
-                    at,
-                    b.run_id,
-                    rec.item.item_id if rec.item is not None else None,
-                )
-            )
-            if d.parameter_set is not None and d.parameter_set not in self._known_sets:
-                param_sets[d.parameter_set] = (d.parameter_set, d.rule_pack, d.benefit, bulk.js(d.parameters))
-            if d.hold == HoldChange.PLACE:
-                # At most one open hold per case: a hold placed earlier in this
-                # batch is this one's predecessor only if it was lifted since.
-                placed[d.case_id] = [d.case_id, d.decision_id, bulk.js(d.event_ids), at, None, None, None]
-                holds_placed.append(placed[d.case_id])
-            elif d.hold == HoldChange.LIFT:
-                reason = rec.hold_reason or (
-                    f"a correction withdrew the event that caused the hold (decision {d.decision_id})"
-                )
-                row = placed.pop(d.case_id, None)
-                if row is not None:  # placed in this very batch: stored already lifted
-                    row[4:] = [at, rec.actor, reason]
-                    continue
-                h = HOLDS
-                conn.execute(
-                    update(h)
-                    .where(h.c.case_id == d.case_id, h.c.lifted_at.is_(None))
-                    .values(lifted_at=rec.decided_at, lifted_by=rec.actor, lift_reason=reason)
-                )
-        bulk.insert(conn, "decisions", DECISION_COLUMNS, rows)
-        bulk.insert_ignore(
-            conn,
-            "parameter_sets",
-            ("set_key", "rule_pack", "benefit", "parameters"),
-            list(param_sets.values()),
-        )
-        self._known_sets.update(param_sets)
-        bulk.insert(
-            conn,
-            "holds",
-            ("case_id", "decision_id", "event_ids", "placed_at", "lifted_at", "lifted_by", "lift_reason"),
-            [tuple(row) for row in holds_placed],
-        )
-
-    def _insert_dead_letters(self, conn: Connection, letters: Sequence[DeadLetter], at: datetime) -> None:
-        when = bulk.stamp(conn, at)
-        rows = [(d.source, d.position, d.raw, d.error, text_hash(d.raw), when) for d in letters]
-        bulk.insert_ignore(
-            conn, "dead_letters", ("source", "position", "raw", "error", "raw_hash", "created_at"), rows
-        )
+        self.writer.write(conn, b)
 
     def add_dead_letters(self, letters: Sequence[DeadLetter], at: datetime) -> None:
         with self.begin() as conn:
-            self._insert_dead_letters(conn, letters, at)
+            self.writer._insert_dead_letters(conn, letters, at)
 
     # -- extracts --------------------------------------------------------------
     def upsert_persons(self, persons: Sequence[Person]) -> None:
@@ -701,15 +380,6 @@ class SqlStore:
                 found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(chunk))).scalars())
         return found
 
-    def counts(self) -> dict[str, int]:
-        with self.connect() as conn:
-            return {
-                "persons": conn.execute(select(func.count()).select_from(PERSONS)).scalar_one(),
-                "cases": conn.execute(select(func.count()).select_from(CASES)).scalar_one(),
-                "events": conn.execute(select(func.count()).select_from(PROCESSED)).scalar_one(),
-                "decisions": conn.execute(select(func.count()).select_from(DECISIONS)).scalar_one(),
-            }
-
     def active_cases_by_benefit(self) -> dict[str, int]:
         """Cases in the active set, by benefit: the payments a filter could pause."""
         c = CASES.c
@@ -719,113 +389,6 @@ class SqlStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-PERSON_COLUMNS = (
-    "person_id",
-    "birth_date",
-    "alive",
-    "address_id",
-    "municipality_code",
-    "country",
-    "marital_status",
-    "partner_id",
-    "parent_ids",
-    "monthly_income",
-    "income_period",
-    "protected_address",
-    "versions",
-)
-CASE_COLUMNS = codec.CASE_COLUMNS
-PROCESSED_COLUMNS = (
-    "event_id",
-    "content_hash",
-    "person_id",
-    "type",
-    "effective_date",
-    "effects",
-    "run_id",
-    "message_id",
-)
-DECISION_COLUMNS = (
-    "decision_id",
-    "case_id",
-    "benefit",
-    "person_id",
-    "outcome",
-    "effective_date",
-    "event_ids",
-    "reasons",
-    "before",
-    "after",
-    "rule_pack",
-    "parameter_set",
-    "hold",
-    "decided_at",
-    "run_id",
-    "review_item_id",
-)
-
-
-def _evaluation(ev: Evaluation | None, full: bool) -> str | None:
-    if ev is None:
-        return None
-    return bulk.js(ev.to_dict() if full else ev.summary())
-
-
-def _remember_protected(conn: Connection, *groups: Sequence[Person], also: Iterable[str] = ()) -> None:
-    """Addresses that stay redacted for good: where protected persons live, and
-    `also` where they lived meanwhile (a batch may see a person protected, then moving)."""
-    addresses = {p.address_id for g in groups for p in g if p.protected_address and p.address_id}
-    addresses.update(also)
-    bulk.insert_ignore(conn, "protected_addresses", ("address_id",), [(a,) for a in sorted(addresses)])
-
-
-PERSON_FACT_COLUMNS = ("alive", "monthly_income", "income_period", "protected_address", "versions")
-
-
-def _person_facts(p: Person) -> tuple[Any, ...]:
-    versions = p.versions()
-    return (
-        p.alive,
-        p.monthly_income,
-        p.income_period,
-        p.protected_address,
-        bulk.js({g: list(v) for g, v in versions.items()}) if versions else None,
-        p.person_id,
-    )
-
-
-def _person_tuple(p: Person) -> tuple[Any, ...]:
-    return (
-        p.person_id,
-        bulk.day(p.birth_date),
-        p.alive,
-        p.address_id,
-        p.municipality_code,
-        p.country,
-        p.marital_status,
-        p.partner_id,
-        bulk.js(list(p.parent_ids)) if p.parent_ids else "[]",
-        p.monthly_income,
-        p.income_period,
-        p.protected_address,
-        bulk.js({g: list(v) for g, v in versions.items()}) if (versions := p.versions()) else None,
-    )
-
-
-def _case_tuple(c: Case) -> tuple[Any, ...]:
-    return (
-        c.case_id,
-        c.benefit,
-        c.beneficiary_id,
-        c.municipality_code,
-        c.status,
-        c.dwelling_address_id,
-        c.housing_cost,
-        bulk.js(list(c.hold_event_ids)) if c.hold_event_ids is not None else None,
-        c.in_active_set,
-    )
 
 
 def _missing(url: str) -> str:
