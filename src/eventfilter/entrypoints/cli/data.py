@@ -1,0 +1,208 @@
+"""Loading data: `import persons|cases` and `replay`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
+from eventfilter.application import App
+from eventfilter.core.comparison import NaiveComparison
+from eventfilter.entrypoints import render
+from eventfilter.entrypoints.cli.base import (
+    _app,
+    cli,
+    db_option,
+)
+from eventfilter.entrypoints.exitcodes import ExitCode
+from eventfilter.service import queries
+from eventfilter.service.imports import ImportResult, import_cases, import_persons
+from eventfilter.service.replay import DecisionSink, ObservedSink, Replayer
+
+
+# -- import --------------------------------------------------------------------
+@cli.group("import")
+def import_group() -> None:
+    """Load or update the register extract or the case extract."""
+
+
+def _report_import(result: ImportResult, what: str, seconds: float) -> int:
+    rate = f" ({result.read / seconds:,.0f} lines/s)" if seconds > 1 else ""
+    click.echo(f"Imported {result.imported} {what} from {result.source} in {seconds:.1f} s{rate}.")
+    for d in result.rejected:
+        click.echo(f"  skipped {d.source}:{d.position}: {d.error}", err=True)
+    if result.rejected_count > len(result.rejected):
+        more = result.rejected_count - len(result.rejected)
+        click.echo(f"  … and {more} more lines skipped (see: eventfilter deadletters)", err=True)
+    return ExitCode.DEAD_LETTERS if result.rejected_count else ExitCode.OK
+
+
+progress_option = click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
+)
+
+
+def _import(ctx: click.Context, file: str, db: str | None, progress: bool | None, what: str) -> int:
+    app = _app(ctx, db, create=True)
+    source = JsonlSource(file)
+    bar = Progress(source, sys.stderr.isatty() if progress is None else progress, what)
+    started = time.perf_counter()
+
+    def tick(result: ImportResult) -> None:
+        bar(result.read)
+
+    try:
+        if what == "persons":
+            result = import_persons(
+                app.store, source, source.name, app.clock, tick, app.settings.horizon_days
+            )
+        else:
+            result = import_cases(app.store, app.pack, source, source.name, app.clock, tick)
+    finally:
+        bar.done()
+    return _report_import(result, what, time.perf_counter() - started)
+
+
+@import_group.command("persons")
+@click.argument("file")
+@progress_option
+@db_option
+@click.pass_context
+def import_persons_cmd(ctx: click.Context, file: str, progress: bool | None, db: str | None) -> int:
+    """Load or update persons from a register extract (JSON Lines), in batches."""
+    return _import(ctx, file, db, progress, "persons")
+
+
+@import_group.command("cases")
+@click.argument("file")
+@progress_option
+@db_option
+@click.pass_context
+def import_cases_cmd(ctx: click.Context, file: str, progress: bool | None, db: str | None) -> int:
+    """Load or update cases from a case extract (JSON Lines), in batches."""
+    return _import(ctx, file, db, progress, "cases")
+
+
+# -- replay --------------------------------------------------------------------
+class Progress:
+    """A one-line progress display on stderr: share of the file, lines/s, ETA."""
+
+    def __init__(self, source: JsonlSource, enabled: bool, what: str = "events") -> None:
+        self.source = source
+        self.what = what
+        self.enabled = enabled and source.total_bytes is not None and source.total_bytes > 0
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, count: int) -> None:
+        if not self.enabled:
+            return
+        total = self.source.total_bytes or 1
+        done = self.source.bytes_read
+        spent = time.perf_counter() - self.started
+        rate = count / spent if spent > 0 else 0.0
+        eta = spent * (total - done) / done if done else 0.0
+        bar = "#" * int(30 * done / total)
+        click.echo(
+            f"\r[{bar:<30}] {100 * done / total:5.1f}%  {count:,} {self.what}"
+            f"  {rate:,.0f}/s  ETA {eta:4.0f}s",
+            err=True,
+            nl=False,
+        )
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+@cli.command()
+@click.argument("events")
+@click.option("--persons", help="Register extract to import first.")
+@click.option("--cases", help="Case extract to import first.")
+@click.option("--out", help="Append decisions here as JSON Lines ('-' for stdout).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr (default: when a terminal)."
+)
+@click.option(
+    "--compare-naive",
+    is_flag=True,
+    help="Also show, by benefit and reason, how many payments a stop-on-every-event filter would pause.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+@click.pass_context
+def replay(
+    ctx: click.Context,
+    events: str,
+    persons: str | None,
+    cases: str | None,
+    out: str | None,
+    progress: bool | None,
+    compare_naive: bool,
+    as_json: bool,
+    db: str | None,
+) -> int:
+    """Decide every event of EVENTS ('-' for stdin) and record the outcome."""
+    app = _app(ctx, db, create=True)
+    source = JsonlSource(events)  # fail early on a missing file
+    with app.store.exclusive(f"replay {source.name}"):
+        return _replay(app, source, persons, cases, out, progress, compare_naive, as_json)
+
+
+def _replay(
+    app: App,
+    source: JsonlSource,
+    persons: str | None,
+    cases: str | None,
+    out: str | None,
+    progress: bool | None,
+    compare_naive: bool,
+    as_json: bool,
+) -> int:
+    rejected = 0
+    for path, what in ((persons, "persons"), (cases, "cases")):
+        if path is None:
+            continue
+        extract = JsonlSource(path)
+        if what == "persons":
+            result = import_persons(
+                app.store, extract, extract.name, app.clock, horizon_days=app.settings.horizon_days
+            )
+        else:
+            result = import_cases(app.store, app.pack, extract, extract.name, app.clock)
+        rejected += result.rejected_count
+        for d in result.rejected:
+            click.echo(f"skipped {d.source}:{d.position}: {d.error}", err=True)
+
+    file_sink = JsonlSink(out) if out else None
+    sink: DecisionSink | None = file_sink
+    comparison = None
+    if compare_naive:
+        comparison = NaiveComparison(app.store.active_cases_by_benefit())
+        sink = ObservedSink(comparison.observe, file_sink)
+    bar = Progress(source, sys.stderr.isatty() if progress is None else progress)
+    try:
+        replayer = Replayer(app.store, app.pack, app.settings, app.clock, sink, lambda s: bar(s.events_read))
+        summary = replayer.run(source, source.name)
+    finally:
+        bar.done()
+        if file_sink is not None:
+            file_sink.close()
+    open_items = len(queries.review_list(app.review))
+    to_stderr = out == "-"
+    if as_json:
+        report: dict[str, Any] = {**summary.as_dict(), "review_items_open": open_items}
+        if comparison is not None:
+            report["compare_naive"] = comparison.as_dict()
+        click.echo(json.dumps(report), err=to_stderr)
+    else:
+        appended = file_sink.written if file_sink is not None else 0
+        click.echo(render.summary(summary, out if out != "-" else None, open_items, appended), err=to_stderr)
+        if comparison is not None:
+            click.echo("\n" + render.naive_comparison(comparison), err=to_stderr)
+    return ExitCode.DEAD_LETTERS if summary.dead_letters or rejected else ExitCode.OK

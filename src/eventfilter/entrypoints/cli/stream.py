@@ -1,0 +1,199 @@
+"""The stream: `consume`, `publish`, `windows close`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import click
+
+from eventfilter.adapters.jsonl import JsonlSource
+from eventfilter.entrypoints.cli.base import (
+    _app,
+    cli,
+    db_option,
+)
+from eventfilter.entrypoints.exitcodes import ExitCode
+from eventfilter.errors import UsageError
+from eventfilter.logs import configure
+from eventfilter.service import gc_tuning
+from eventfilter.settings import Settings
+
+
+# -- the stream ------------------------------------------------------------------------
+def _topology(settings: Settings, queue: str | None, partitions: int | None) -> Any:
+    from eventfilter.adapters.amqp import Topology
+
+    s = settings.stream
+    return Topology(
+        queue=queue or s.queue,
+        partitions=partitions or s.partitions,
+        delivery_limit=s.delivery_limit,
+        decisions=s.decisions_exchange,
+    )
+
+
+def _amqp_url(settings: Settings, given: str | None) -> str:
+    return given or settings.stream.amqp_url
+
+
+amqp_option = click.option(
+    "--amqp",
+    "amqp",
+    envvar="EVENTFILTER_AMQP",
+    metavar="URL",
+    help="RabbitMQ URL, amqp://user:password@host:5672/vhost (env EVENTFILTER_AMQP).",
+)
+queue_option = click.option(
+    "--queue",
+    default=None,
+    metavar="NAME",
+    help="The event exchange; its partition queues are NAME.0, NAME.1, … (default eventfilter.events).",
+)
+partitions_option = click.option(
+    "--partitions",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Partition queues events are hashed over by person.",
+)
+
+
+@cli.command()
+@amqp_option
+@queue_option
+@partitions_option
+@click.option(
+    "--member",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="This consumer's number, 0 … members-1: it takes partitions n with n % members == member first.",
+)
+@click.option(
+    "--members", type=click.IntRange(1), default=1, show_default=True, help="Consumers sharing the load."
+)
+@click.option(
+    "--settle-seconds", type=click.FloatRange(0), default=None, help="How long a case's window stays open."
+)
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="Messages decided per transaction.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    envvar="EVENTFILTER_METRICS_PORT",
+    default=None,
+    help="Serve Prometheus metrics on this port.",
+)
+@db_option
+@click.pass_context
+def consume(
+    ctx: click.Context,
+    amqp: str | None,
+    queue: str | None,
+    partitions: int | None,
+    member: int,
+    members: int,
+    settle_seconds: float | None,
+    batch_size: int | None,
+    metrics_port: int | None,
+    db: str | None,
+) -> int:
+    """Decide register events from RabbitMQ as they arrive, until SIGTERM."""
+    import signal
+    import threading
+
+    from eventfilter.adapters.amqp import PikaBroker
+    from eventfilter.adapters.metrics import PrometheusMetrics
+    from eventfilter.service.consumer import Consumer, ConsumerSettings
+    from eventfilter.service.stream import NoMetrics, StreamProcessor
+
+    if member >= members:
+        raise UsageError(f"--member {member} must be below --members {members}.")
+    if ctx.find_root().params.get("log_level") is None:
+        configure("info")  # one line per decision
+    app = _app(ctx, db, create=True)
+    s = app.settings.stream
+    settings = replace(
+        app.settings, settle_seconds=settle_seconds if settle_seconds is not None else s.settle_seconds
+    )
+    topology = _topology(app.settings, queue, partitions)
+    url = _amqp_url(app.settings, amqp)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    metrics: Any = NoMetrics()
+    if metrics_port is not None:
+        metrics = PrometheusMetrics()
+        metrics.serve(metrics_port)
+    processor = StreamProcessor(app.store, app.pack, settings, app.clock, metrics, source=topology.queue)
+
+    def connect() -> PikaBroker:
+        return PikaBroker(
+            url,
+            topology,
+            member=member,
+            members=members,
+            prefetch=s.prefetch,
+            standby_after=s.standby_after if members > 1 else 0,
+        )
+
+    consumer = Consumer(
+        processor,
+        connect,
+        ConsumerSettings(
+            batch_size=batch_size or s.batch_size, max_wait=s.max_wait, close_every=s.close_every
+        ),
+        stop,
+        on_lag=getattr(metrics, "queue_lag", None),
+        on_windows=getattr(metrics, "open_windows", None),
+    )
+    with app.store.shared("consume events"), gc_tuning.long_run():
+        consumer.run()
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("file")
+@amqp_option
+@queue_option
+@partitions_option
+@click.pass_context
+def publish(
+    ctx: click.Context, file: str, amqp: str | None, queue: str | None, partitions: int | None
+) -> int:
+    """Feed an event file into RabbitMQ, one message per line (demos and tests)."""
+    from eventfilter.adapters.amqp import publish_events
+    from eventfilter.settings import load_settings
+
+    settings = load_settings(ctx.find_root().params.get("settings"))
+    topology = _topology(settings, queue, partitions)
+    source = JsonlSource(file)
+    sent = publish_events(_amqp_url(settings, amqp), topology, (raw for _, raw in source))
+    click.echo(f"Published {sent} events from {source.name} to {topology.events}.")
+    return ExitCode.OK
+
+
+@cli.group()
+def windows() -> None:
+    """Cases whose events wait to be decided together."""
+
+
+@windows.command("close")
+@click.option(
+    "--all", "everything", is_flag=True, help="Close every open window now (before a payment run cut-off)."
+)
+@db_option
+@click.pass_context
+def windows_close(ctx: click.Context, everything: bool, db: str | None) -> int:
+    """Decide the windows whose settle time has passed (or all of them)."""
+    from eventfilter.service.stream import StreamProcessor
+
+    app = _app(ctx, db)
+    processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)
+    with app.store.shared("close windows"):
+        before = processor.open_windows()
+        made = processor.flush() if everything else len(processor.close_due(limit=1_000_000))
+    click.echo(
+        f"Closed {before - processor.open_windows()} of {before} open windows: {made} decisions "
+        "(the consumer publishes them to the payment system)."
+    )
+    return ExitCode.OK
