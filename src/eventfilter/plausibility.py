@@ -18,7 +18,7 @@ Each refusal is one sentence naming the field; the line is a dead letter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from eventfilter.core import events as ev
@@ -28,17 +28,21 @@ from eventfilter.errors import Malformed
 
 @dataclass(frozen=True)
 class Horizon:
-    """The latest date a line may carry: `days` after `today`."""
+    """The latest date a line may carry: `days` after `today` (worked out once:
+    every line of a batch is checked against it)."""
 
     today: date
     days: int
+    latest: date = field(init=False)
+    latest_text: str = field(init=False)  # ISO text compares as the dates do
 
-    @property
-    def latest(self) -> date:
+    def __post_init__(self) -> None:
         try:
-            return self.today + timedelta(days=self.days)
+            latest = self.today + timedelta(days=self.days)
         except OverflowError:
-            return date.max
+            latest = date.max
+        object.__setattr__(self, "latest", latest)
+        object.__setattr__(self, "latest_text", latest.isoformat())
 
     def check(self, field: str, day: date) -> None:
         if day > self.latest:
@@ -59,7 +63,7 @@ class Horizon:
 def check_event(e: ev.Event, horizon: Horizon) -> None:
     """Raise `Malformed` for an event that cannot be true."""
     horizon.check("effective_date", e.effective_date)
-    if e.recorded_at is not None:
+    if e.recorded_at is not None and e.recorded_at[:10] > horizon.latest_text:
         horizon.check("recorded_at", date.fromisoformat(e.recorded_at[:10]))
     data = e.data
     if isinstance(data, ev.IncomeData):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from eventfilter.formats import decision_line
 from eventfilter.core.pack import RulePack
+from eventfilter.formats import decision_line
 from tests.helpers import World, case, event, move, person
 
 

@@ -28,6 +28,7 @@ from eventfilter.core.pack import BenefitSpec, RulePack
 from eventfilter.core.reasons import NO_ACTIVE_CASE, REDACTED, HideAddress, Reason, unknown_correction
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
+from eventfilter.core.timing import changes_with_time
 from eventfilter.core.vocabulary import HoldChange
 from eventfilter.errors import WindowNotLoaded
 
@@ -170,11 +171,14 @@ class Engine:
                 raise WindowNotLoaded(
                     f"The open window of case {case_id} was not loaded before event {event.event_id}."
                 )
+            reuse: tuple[date, Evaluation] | None = None
             if window is not None and window.effective_date != event.effective_date:
-                closed.append(self._close(window))
+                decision, after = self._decide(window)
+                closed.append(decision)
+                reuse = (window.effective_date, after)
                 window = None
             if window is None:
-                window = self._open(touched[case_id], event, now)
+                window = self._open(touched[case_id], event, now, reuse)
             windows.append(window)
 
         effect = self.state.apply(event, writes)
@@ -202,9 +206,19 @@ class Engine:
         target = event.data.corrects_event_id
         return target, target in self.effects
 
-    def _open(self, case: Case, event: Event, now: float) -> Window:
+    def _open(
+        self, case: Case, event: Event, now: float, reuse: tuple[date, Evaluation] | None = None
+    ) -> Window:
+        """A new window for the case. Its `before` is the facts now, evaluated on the
+        event's date: when the case's previous window closed just now, on the same
+        facts, its `after` is that evaluation, unless something the rules read
+        changes with time alone between the two dates (then it is made again)."""
         spec = self.pack.benefits[case.benefit]
-        before = self.evaluate(case, spec, event.effective_date)
+        day = event.effective_date
+        if reuse is not None and not changes_with_time(case, spec, self.state, reuse[0], day):
+            before = reuse[1]
+        else:
+            before = self.evaluate(case, spec, day)
         window = Window(
             case_id=case.case_id,
             effective_date=event.effective_date,
@@ -306,6 +320,10 @@ class Engine:
         return [self._close(w) for w in due]
 
     def _close(self, window: Window) -> Decision:
+        return self._decide(window)[0]
+
+    def _decide(self, window: Window) -> tuple[Decision, Evaluation]:
+        """Close the window: its decision, and the evaluation after it."""
         del self.windows[window.case_id]
         self.changed_windows.add(window.case_id)
         case = self.book.cases[window.case_id]
@@ -322,7 +340,7 @@ class Engine:
         outcome, reasons = decide(spec, window.before, after, trigger, hide)
         hold = self._hold(case, outcome, window, after)
         params = spec.params_on(window.effective_date)
-        return Decision(
+        decision = Decision(
             decision_id=decision_id(case.case_id, window.event_ids),
             event_ids=tuple(window.event_ids),
             person_id=window.person_id,
@@ -339,6 +357,7 @@ class Engine:
             hold=hold,
             event_types=tuple(window.types),
         )
+        return decision, after
 
     def _hider(self, beneficiary_protected: bool) -> HideAddress:
         state = self.state

@@ -35,6 +35,11 @@ class Model:
     case_requires: frozenset[str]  # case fields this benefit cannot do without
     criteria: frozenset[str]
     parameters: dict[str, ParamKind]  # name -> "number", "text" or "words"
+    # The age parameters the rules compare a person's age with: of anyone in the
+    # household (a child comes of age), and of the beneficiary alone (an age band).
+    # Crossing one changes what the rules read with time alone.
+    member_ages: frozenset[str] = frozenset({"child_age_limit"})
+    beneficiary_ages: frozenset[str] = frozenset()
 
 
 COMMON_PARAMETERS: dict[str, ParamKind] = {"child_age_limit": "number"}

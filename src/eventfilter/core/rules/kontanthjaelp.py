@@ -107,4 +107,5 @@ MODEL = Model(
         "rate_under30_provider": "number",
         "rate_under30_no_provider": "number",
     },
+    beneficiary_ages=frozenset({"age_band_threshold"}),
 )
