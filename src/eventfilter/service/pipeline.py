@@ -146,11 +146,11 @@ def finish(
     assert changes.at is not None
     items = world.open_items(d.case_id for d in decisions if d.case_id)
     record(decisions, items, changes.at, how, changes)
-    harvest(world.engine, changes)
+    harvest(world.engine, changes, world.stored_windows)
     uow.write(changes)
 
 
-def harvest(engine: Engine, changes: BatchChanges) -> None:
+def harvest(engine: Engine, changes: BatchChanges, stored: set[str]) -> None:
     """What the engine changed, into `changes`, and forget it (one rule for every way in):
     a person first seen is written only if still absent; one whose address, partner or
     parents changed is written whole; any other changed person has only its facts updated."""
@@ -168,8 +168,15 @@ def harvest(engine: Engine, changes: BatchChanges) -> None:
             changes.person_facts.append(person)
     changes.protected_addresses |= state.protected_addresses
     changes.cases.extend(book.cases[c] for c in book.dirty)
-    changes.windows_open.extend(engine.windows[c] for c in engine.changed_windows if c in engine.windows)
-    changes.windows_closed.extend(c for c in engine.changed_windows if c not in engine.windows)
+    # `stored`: the cases whose open window is in the store. A window opened and
+    # closed within the batch never was: nothing to delete.
+    for c in engine.changed_windows:
+        if c in engine.windows:
+            changes.windows_open.append(engine.windows[c])
+            stored.add(c)
+        elif c in stored:
+            changes.windows_closed.append(c)
+            stored.discard(c)
     changes.effects.update((e.event_id, e) for e in engine.new_effects)
 
 

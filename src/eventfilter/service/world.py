@@ -38,6 +38,7 @@ class FreshWorld:
         self.uow = uow
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.items: dict[str, OpenItem] = {}
+        self.stored_windows: set[str] = set()  # cases whose open window is in the store
 
     def prepare(self, events: Sequence[Event]) -> Engine:
         """Load what these events read: the persons they name, the cases they
@@ -74,7 +75,9 @@ class FreshWorld:
         places = {p.address_id for p in state.persons.values() if p.address_id}
         places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
         state.protected_places.update(uow.protected_among(places - state.protected_places))
-        engine.unspill(uow.windows([c.case_id for c in cases]))
+        windows = uow.windows([c.case_id for c in cases])
+        self.stored_windows.update(w.case_id for w in windows)
+        engine.unspill(windows)
         return [c.case_id for c in cases]
 
     def open_items(self, case_ids: Iterable[str]) -> dict[str, OpenItem]:
@@ -98,6 +101,7 @@ class RunWorld:
         self._addresses_asked: set[str] = set()
         self._partners_asked: set[str] = set()
         self._visitors: set[str] = set()  # persons loaded for one batch only
+        self.stored_windows: set[str] = set()  # cases whose open window is in the store
         self.uow: UnitOfWork | None = None
 
     def bind(self, uow: UnitOfWork) -> RunWorld:
@@ -138,8 +142,13 @@ class RunWorld:
 
     def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
         self._take(case_ids, ())
-        self.engine.unspill(self._uow().windows([c for c in case_ids if c in self.engine.spilled]))
+        self._load_windows([c for c in case_ids if c in self.engine.spilled])
         return list(case_ids)
+
+    def _load_windows(self, case_ids: Sequence[str]) -> None:
+        windows = self._uow().windows(case_ids)
+        self.stored_windows.update(w.case_id for w in windows)
+        self.engine.unspill(windows)
 
     def _take(self, case_ids: Sequence[str], moving_to: Iterable[str]) -> None:
         uow, engine = self._uow(), self.engine
@@ -157,7 +166,7 @@ class RunWorld:
         new_places = places - state.protected_places
         if new_places:
             state.protected_places.update(uow.protected_among(new_places))
-        engine.unspill(uow.windows([c.case_id for c in cases]))
+        self._load_windows([c.case_id for c in cases])
 
     def _unspill(self, events: Sequence[Event]) -> None:
         """The stored open windows of loaded cases these events may touch."""
@@ -169,7 +178,7 @@ class RunWorld:
             need.update(routing.candidates(engine.book, engine.state, e, engine.effects))
         need &= engine.spilled
         if need:
-            engine.unspill(self._uow().windows(sorted(need)))
+            self._load_windows(sorted(need))
 
     def open_items(self, case_ids: Iterable[str]) -> dict[str, OpenItem]:
         wanted = sorted({c for c in case_ids if c not in self._items_asked})
