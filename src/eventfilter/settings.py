@@ -20,7 +20,7 @@ class _Strict(BaseModel):
 
 
 class ReplayIn(_Strict):
-    batch_size: int = Field(default=20_000, ge=1, le=1_000_000)
+    batch_size: int = Field(default=100_000, ge=1, le=1_000_000)
     windows_in_memory: int = Field(default=20_000, ge=0)
 
 

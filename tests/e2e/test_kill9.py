@@ -108,9 +108,9 @@ def test_kill_9_at_random_points_of_the_documented_command_changes_no_outcome(
 ) -> None:
     assert cli("generate", "--out", "w", "--persons", "6000", "--days", "120", "--seed", "11").returncode == 0
     settings = (default_config_dir() / "settings.toml").read_text()
-    assert "batch_size = 20000" in settings
+    assert "batch_size = 100000" in settings
     (tmp_path / "settings.toml").write_text(
-        settings.replace("batch_size = 20000", f"batch_size = {BATCH}", 1)
+        settings.replace("batch_size = 100000", f"batch_size = {BATCH}", 1)
     )
     command = [
         "--settings",

@@ -279,7 +279,7 @@ def _person_facts(p: Person) -> tuple[Any, ...]:
         p.monthly_income,
         p.income_period,
         p.protected_address,
-        bulk.js({g: list(v) for g, v in versions.items()}) if versions else None,
+        bulk.js(versions) if versions else None,  # tuples are JSON arrays to orjson
         p.person_id,
     )
 
@@ -298,7 +298,7 @@ def _person_tuple(p: Person) -> tuple[Any, ...]:
         p.monthly_income,
         p.income_period,
         p.protected_address,
-        bulk.js({g: list(v) for g, v in versions.items()}) if (versions := p.versions()) else None,
+        bulk.js(versions) if (versions := p.versions()) else None,
     )
 
 
