@@ -382,3 +382,47 @@ def decision_line(d: Decision) -> str:
 
 def utc_stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat()
+
+
+def event_line(e: ev.Event) -> bytes:
+    """An event as the contract's line (§ 3): what a snapshot's diff hands to the
+    pipeline, and what the generator writes beside its register files."""
+    record: dict[str, Any] = {
+        "event_id": e.event_id,
+        "type": e.type,
+        "person_id": e.person_id,
+        "effective_date": e.effective_date.isoformat(),
+    }
+    if e.recorded_at is not None:
+        record["recorded_at"] = e.recorded_at
+    record["data"] = _event_data(e.data)
+    return orjson.dumps(record)
+
+
+def _event_data(data: ev.EventData) -> dict[str, Any]:
+    if isinstance(data, ev.AddressData):
+        return {
+            "address_id": data.address_id,
+            "municipality_code": data.municipality_code,
+            "country": data.country,
+        }
+    if isinstance(data, ev.MaritalData):
+        return {"status": data.status, "partner_id": data.partner_id}
+    if isinstance(data, ev.BirthData):
+        return {
+            "birth_date": data.birth_date.isoformat(),
+            "parent_ids": list(data.parent_ids),
+            "address_id": data.address_id,
+            "municipality_code": data.municipality_code,
+            "country": data.country,
+        }
+    if isinstance(data, ev.IncomeData):
+        income: dict[str, Any] = {"period": data.period, "amount": data.amount}
+        if data.source is not None:
+            income["source"] = data.source
+        return income
+    if isinstance(data, ev.ProtectedData):
+        return {"protected": data.protected}
+    if isinstance(data, ev.CorrectionData):
+        return {"corrects_event_id": data.corrects_event_id}
+    return {}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         DeadLetterView,
         DecisionView,
         EventView,
+        Extract,
         HoldView,
         ItemView,
         OpenItem,
@@ -172,6 +173,13 @@ class Store(Protocol):
     def add_dead_letters(self, letters: Sequence[DeadLetter], at: datetime) -> None: ...
     def start_run(self, kind: str, source: str, at: datetime) -> int: ...
     def finish_run(self, run_id: int, at: datetime, status: str, counts: dict[str, Any]) -> None: ...
+    def extracts(self, source: str) -> list[Extract]:
+        """The register files of this source's chain read to their end, oldest first."""
+        ...
+
+    def extract_read(self, extract: Extract, at: datetime) -> None:
+        """Record a file as read (whole, or cut short: `extract.complete`), replacing what was known."""
+        ...
 
     # reading, for people and for a caseworker's action
     def load_cases(self, case_ids: Sequence[str] | None = None) -> CaseBook: ...

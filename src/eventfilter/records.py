@@ -8,6 +8,7 @@ from typing import Any
 
 from eventfilter.core.engine import Decision, Window
 from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.snapshots import Snapshot
 from eventfilter.ports import OutMessage
 
 
@@ -267,3 +268,33 @@ class AuditView:
     item_id: int | None
     decision_id: str | None
     details: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRead:
+    """One person as a register file or message sent them: a snapshot, or why it
+    could not be read (then `error` is the dead letter's one sentence)."""
+
+    position: str  # as a dead letter names it: "7" (the line of the person's first record), "post 3"
+    shown: str  # the input as a dead letter keeps it (addresses already taken out)
+    snapshot: Snapshot | None = None
+    error: str | None = None
+    message_id: str | None = None  # the source's own id of the message (BeskedId), to dedupe on
+    file: str | None = None  # the file it came from, when a run reads several
+
+    @property
+    def where(self) -> str:
+        """How a sentence names the position: "Line 7", "Post 3"."""
+        return f"Line {self.position}" if self.position.isdigit() else self.position.capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """A register file that comes in a chain: each names the one before it."""
+
+    source: str  # "cpr"
+    name: str  # the file, as the operator named it
+    production: date
+    previous: date | None  # None: the first file of a subscription
+    digest: str  # of the whole file: the same date with other content is another file
+    complete: bool = True  # read to its end record; False: cut short, to be read whole

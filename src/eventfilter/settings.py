@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,10 +24,20 @@ class ReplayIn(_Strict):
     windows_in_memory: int = Field(default=20_000, ge=0)
 
 
+CprCountry = Annotated[str, Field(pattern=r"^[0-9]{1,4}$")]
+IsoCountry = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
+
 class InputIn(_Strict):
     # A date further ahead than this is taken for a typo (a dead letter): one
     # line dated 9999 would outrank every real change after it.
     horizon_days: int = Field(default=366, ge=1, le=36_600)
+    # The CPR extract's country codes (record 005) → ISO 3166 alpha-2. A code
+    # written as two capital letters is read as ISO; any other not listed here
+    # becomes "ZZ" (abroad, country not known).
+    cpr_countries: dict[
+        Annotated[str, Field(pattern=r"^[0-9]{1,4}$")], Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    ] = {}
 
 
 class StreamIn(_Strict):
@@ -86,6 +96,7 @@ class Settings:
     web: WebIn = field(default_factory=WebIn)
     windows_in_memory: int = 20_000
     horizon_days: int = 366
+    cpr_countries: dict[str, str] = field(default_factory=dict)
 
 
 def default_settings_path() -> Path:
@@ -128,4 +139,5 @@ def load_settings(path: Path | None = None) -> Settings:
         parsed.web,
         parsed.replay.windows_in_memory,
         parsed.input.horizon_days,
+        {code.zfill(4): iso for code, iso in parsed.input.cpr_countries.items()},
     )

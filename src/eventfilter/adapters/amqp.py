@@ -348,6 +348,17 @@ class PikaBroker:
 
 def publish_events(url: str, topology: Topology, lines: Iterable[bytes], batch: int = 1000) -> int:
     """Feed event lines into the events exchange, routed by person (demos, tests)."""
+    return publish_messages(url, topology, ((*_keys(line), line) for line in lines), batch=batch)
+
+
+def publish_messages(
+    url: str,
+    topology: Topology,
+    messages: Iterable[tuple[str, str, bytes]],
+    content_type: str = "application/json",
+    batch: int = 1000,
+) -> int:
+    """Feed (person, message id, body) messages into the events exchange, routed by person."""
     connection = open_connection(url)
     sent = 0
     with _broker_errors(url):
@@ -355,16 +366,15 @@ def publish_events(url: str, topology: Topology, lines: Iterable[bytes], batch: 
         declare(channel, topology)
         channel.tx_select()
         stamp = 0
-        for line in lines:
-            person_id, message_id = _keys(line)
+        for person_id, message_id, body in messages:
             stamp = max(time.time_ns() // 1000, stamp + 1)  # strictly increasing: it orders them
             channel.basic_publish(
                 topology.events,
                 person_id,
-                line,
+                body,
                 pika.BasicProperties(
                     delivery_mode=pika.DeliveryMode.Persistent,
-                    content_type="application/json",
+                    content_type=content_type,
                     message_id=message_id,
                     headers={PUBLISHED_AT: stamp},
                 ),

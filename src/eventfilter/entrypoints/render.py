@@ -31,10 +31,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> str:
     d = s.as_dict()["decisions"]
     made = sum(d.values())
+    read = (
+        []
+        if s.snapshots is None
+        else [f"  persons read          {_n(s.snapshots):>9}   (snapshots: what changed is the events)"]
+    )
     lines = [
         f"Replayed {s.source}: {_n(s.events_read)} events in {s.elapsed:.2f} s"
         f" ({_n(round(s.rate))} events/s)",
         "",
+        *read,
         f"  events read           {_n(s.events_read):>9}",
         f"  events decided        {_n(s.decided):>9}",
         f"  duplicates skipped    {_n(s.duplicates):>9}",

@@ -50,6 +50,9 @@ class Input(Generic[P]):
     raw: bytes
     origin: P
     message_id: str | None = None
+    refused: str | None = (
+        None  # already known unreadable (a register snapshot): a dead letter, with this reason
+    )
 
 
 @dataclass
@@ -83,6 +86,9 @@ class Pipeline(Generic[P]):
         horizon = Horizon(today.date(), self.horizon_days)
         parsed: list[Candidate[P]] = []
         for item in inputs:
+            if item.refused is not None:
+                self._refuse(item.origin, item.raw, item.refused, out)
+                continue
             body = item.raw[len(BOM) :] if self.bom and item.raw.startswith(BOM) else item.raw
             try:
                 event, digest = parse_event(body)

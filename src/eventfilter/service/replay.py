@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
@@ -27,10 +27,11 @@ from eventfilter.core.engine import LIFT, PLACE, Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
 from eventfilter.ports import Store
-from eventfilter.records import BatchChanges, DeadLetter
+from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service import gc_tuning
 from eventfilter.service.pipeline import Input, Pipeline, forget
 from eventfilter.service.recording import Recording
+from eventfilter.service.snapshots import derive
 from eventfilter.service.world import RunWorld
 from eventfilter.settings import Settings
 
@@ -38,6 +39,7 @@ log = structlog.get_logger("eventfilter.replay")
 
 Clock = Callable[[], datetime]
 Line = tuple[int, bytes]  # (line number, raw bytes)
+P = TypeVar("P")  # what a run reads: lines, register snapshots
 
 
 class DecisionSink(Protocol):
@@ -66,6 +68,7 @@ class ObservedSink:
 class Summary:
     source: str
     events_read: int = 0
+    snapshots: int | None = None  # persons read from register snapshots (their changes are the events)
     decided: int = 0
     duplicates: int = 0
     dead_letters: int = 0
@@ -91,8 +94,10 @@ class Summary:
                 self.untouched += 1
 
     def as_dict(self) -> dict[str, Any]:
+        snapshots = {} if self.snapshots is None else {"snapshots_read": self.snapshots}
         return {
             "source": self.source,
+            **snapshots,
             "events_read": self.events_read,
             "events_decided": self.decided,
             "decisions": {k: self.outcomes.get(k, 0) for k in (SUSPEND, REVIEW, PASS)},
@@ -124,25 +129,47 @@ class Replayer:
         self.on_batch = on_batch
 
     def run(self, lines: Iterable[Line], source: str) -> Summary:
+        """Decide the contract's event lines."""
         with self.store.exclusive(f"replay {source}"):
-            return self._run(lines, source)
 
-    def _run(self, lines: Iterable[Line], source: str) -> Summary:
-        summary = Summary(source)
+            def dead(origin: Line, raw: bytes, error: str) -> DeadLetter:
+                return DeadLetter(source, str(origin[0]), raw_text(raw), f"Line {origin[0]}: {error}")
+
+            def inputs(world: RunWorld, batch: list[Line]) -> list[Input[Line]]:
+                return [Input(raw, (n, raw)) for n, raw in batch]
+
+            return self._run(lines, source, dead, inputs)
+
+    def run_snapshots(self, reads: Iterable[SnapshotRead], source: str) -> Summary:
+        """Decide the changes in a register source's snapshots (CPR extracts, Navet
+        notifications): each diffed against what the register holds (`snapshots`)."""
+        with self.store.exclusive(f"replay {source}"):
+
+            def dead(origin: SnapshotRead, raw: bytes, error: str) -> DeadLetter:
+                where = origin.file or source
+                return DeadLetter(where, origin.position, raw_text(origin.shown), f"{origin.where}: {error}")
+
+            return self._run(reads, source, dead, derive, snapshots=True)
+
+    def _run(
+        self,
+        items: Iterable[P],
+        source: str,
+        dead: Callable[[P, bytes, str], DeadLetter],
+        inputs: Callable[[RunWorld, list[P]], list[Input[P]]],
+        snapshots: bool = False,
+    ) -> Summary:
+        summary = Summary(source, snapshots=0 if snapshots else None)
         run_id = self.store.start_run("replay", source, self.clock())
-
-        def dead(origin: Line, raw: bytes, error: str) -> DeadLetter:
-            return DeadLetter(source, str(origin[0]), raw_text(raw), f"Line {origin[0]}: {error}")
-
-        pipeline: Pipeline[Line] = Pipeline(
+        pipeline: Pipeline[P] = Pipeline(
             self.pack, Recording(self.settings.deadlines), self.settings.horizon_days, dead
         )
         world = RunWorld(self.pack, self.settings.windows_in_memory)
         status = "failed"
         try:
             with gc_tuning.long_run():
-                for batch in _batches(lines, self.settings.batch_size):
-                    self._batch(pipeline, world, batch, summary, run_id)
+                for batch in _batches(items, self.settings.batch_size):
+                    self._batch(pipeline, world, batch, inputs, summary, run_id)
                 self._close_all(pipeline, world, summary, run_id)
             status = "completed"
         finally:
@@ -152,11 +179,20 @@ class Replayer:
         return summary
 
     def _batch(
-        self, pipeline: Pipeline[Line], world: RunWorld, batch: list[Line], summary: Summary, run_id: int
+        self,
+        pipeline: Pipeline[P],
+        world: RunWorld,
+        batch: list[P],
+        inputs: Callable[[RunWorld, list[P]], list[Input[P]]],
+        summary: Summary,
+        run_id: int,
     ) -> None:
-        summary.events_read += len(batch)
         with self.store.unit_of_work() as uow:
-            out = pipeline.run(uow, world.bind(uow), [Input(raw, (n, raw)) for n, raw in batch], self.clock())
+            items = inputs(world.bind(uow), batch)
+            summary.events_read += len(items)
+            if summary.snapshots is not None:
+                summary.snapshots += len(batch)
+            out = pipeline.run(uow, world, items, self.clock())
             out.changes.run_id = run_id
             self._deliver(out.decisions)  # durable before the commit: a crash repeats, never loses
         self._committed(world, out.changes, out.decisions, summary)
@@ -165,7 +201,7 @@ class Replayer:
         if self.on_batch is not None:
             self.on_batch(summary)
 
-    def _close_all(self, pipeline: Pipeline[Line], world: RunWorld, summary: Summary, run_id: int) -> None:
+    def _close_all(self, pipeline: Pipeline[P], world: RunWorld, summary: Summary, run_id: int) -> None:
         """End of input: decide every open window, in order of date and case, a
         store-load at a time (the windows of a national run are mostly in the store)."""
         engine = world.engine
@@ -212,7 +248,7 @@ class Replayer:
         forget(world.engine)
 
 
-def _batches(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
-    it = iter(lines)
+def _batches(items: Iterable[P], size: int) -> Iterator[list[P]]:
+    it = iter(items)
     while batch := list(islice(it, size)):
         yield batch

@@ -26,9 +26,10 @@ from eventfilter.core.engine import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
 from eventfilter.ports import Broker, Delivery, Store
-from eventfilter.records import BatchChanges, DeadLetter
+from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.pipeline import Input, Pipeline
 from eventfilter.service.recording import Recording
+from eventfilter.service.snapshots import derive_from
 from eventfilter.service.world import FreshWorld
 from eventfilter.settings import Settings
 
@@ -73,6 +74,7 @@ class StreamProcessor:
         clock: Clock,
         metrics: StreamMetrics | None = None,
         source: str = "stream",
+        reader: Callable[[Delivery], SnapshotRead] | None = None,
     ) -> None:
         self.store = store
         self.pack = pack
@@ -80,6 +82,9 @@ class StreamProcessor:
         self.clock = clock
         self.metrics: StreamMetrics = metrics or NoMetrics()
         self.source = source
+        # messages that carry a register snapshot (Beskedfordeler envelopes) rather than
+        # the contract's event lines: diffed against the register (`snapshots`)
+        self.reader = reader
         self.pipeline: Pipeline[Delivery] = Pipeline(
             pack, Recording(settings.deadlines, outbox=True), settings.horizon_days, self._dead, bom=True
         )
@@ -89,12 +94,16 @@ class StreamProcessor:
         at = self.clock()
         now = at.timestamp()
         settle = self.settings.settle_seconds
-        inputs = [Input(d.body, d, d.message_id) for d in deliveries]
         self.metrics.consumed(len(deliveries), sum(1 for d in deliveries if d.redelivered))
+        reads = [(self.reader(d), d) for d in deliveries] if self.reader is not None else []
         with self.store.unit_of_work() as uow:
-            out = self.pipeline.run(
-                uow, FreshWorld(self.pack, uow), inputs, at, close=lambda e: e.close_due(now, settle)
+            world = FreshWorld(self.pack, uow)
+            inputs = (
+                derive_from(world, reads)
+                if self.reader is not None
+                else [Input(d.body, d, d.message_id) for d in deliveries]
             )
+            out = self.pipeline.run(uow, world, inputs, at, close=lambda e: e.close_due(now, settle))
         result = BatchResult(out.decisions, out.refused, out.duplicates, len(out.fresh))
         committed = self.clock().timestamp()
         for c in out.accepted:

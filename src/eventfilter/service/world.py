@@ -23,7 +23,7 @@ from eventfilter.core import routing
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Engine
 from eventfilter.core.events import AddressData, BirthData, CorrectionData, Event, MaritalData
-from eventfilter.core.facts import Effect, Group
+from eventfilter.core.facts import Effect, Group, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.relevance import evict_irrelevant
 from eventfilter.core.state import RegisterState
@@ -52,6 +52,17 @@ class FreshWorld:
         beneficiaries, addresses, partners = candidates(events, state, engine.effects)
         self._take(uow.candidate_cases(beneficiaries, addresses, partners), addresses)
         return engine
+
+    def know(self, person_ids: Iterable[str]) -> RegisterState:
+        """The register state, holding these persons if the store does (a snapshot's diff)."""
+        state = self.engine.state
+        for p in self.uow.persons(sorted({i for i in person_ids if i not in state.persons})):
+            state.add(p)
+        return state
+
+    def first_seen(self, person: Person) -> None:
+        """A person the register did not know, as a snapshot gives them: written with the batch."""
+        add_new(self.engine.state, person)
 
     def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
         """These cases (for closing their windows), with what their rules read;
@@ -140,6 +151,21 @@ class RunWorld:
         self._unspill(events)
         return engine
 
+    def know(self, person_ids: Iterable[str]) -> RegisterState:
+        state = self.engine.state
+        missing = sorted({i for i in person_ids if i not in self._persons_asked})
+        self._persons_asked.update(missing)
+        self._visitors.update(missing)
+        for p in self._uow().persons(missing):
+            if p.person_id not in state.persons:
+                state.add(p)
+        return state
+
+    def first_seen(self, person: Person) -> None:
+        add_new(self.engine.state, person)
+        self._persons_asked.add(person.person_id)
+        self._visitors.add(person.person_id)
+
     def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
         self._take(case_ids, ())
         self._load_windows([c for c in case_ids if c in self.engine.spilled])
@@ -207,6 +233,15 @@ class RunWorld:
 
 
 World = FreshWorld | RunWorld
+
+
+def add_new(state: RegisterState, person: Person) -> None:
+    """Into the state as a person first seen (written with the batch, if still absent)."""
+    if person.person_id in state.persons:
+        return
+    state.add(person)
+    state.dirty.add(person.person_id)
+    state.created.add(person.person_id)
 
 
 def corrected(events: Iterable[Event], known: dict[str, Effect]) -> list[str]:

@@ -33,6 +33,7 @@ from eventfilter.records import (
     DeadLetterView,
     DecisionView,
     EventView,
+    Extract,
     HoldView,
     ItemView,
     OpenItem,
@@ -105,6 +106,7 @@ class _Tables:
     passwords: dict[str, str] = field(default_factory=dict)
     drafts: dict[tuple[str, int], tuple[str, datetime]] = field(default_factory=dict)
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    extracts: dict[tuple[str, date], Extract] = field(default_factory=dict)
 
 
 class MemoryStore:
@@ -169,6 +171,12 @@ class MemoryStore:
 
     def finish_run(self, run_id: int, at: datetime, status: str, counts: dict[str, Any]) -> None:
         self.t.runs[run_id].update(finished_at=at, status=status, counts=counts)
+
+    def extracts(self, source: str) -> list[Extract]:
+        return sorted((e for (s, _), e in self.t.extracts.items() if s == source), key=lambda e: e.production)
+
+    def extract_read(self, extract: Extract, at: datetime) -> None:
+        self.t.extracts[(extract.source, extract.production)] = extract
 
     # -- reading ------------------------------------------------------------------------------
     def load_cases(self, case_ids: Sequence[str] | None = None) -> CaseBook:

@@ -284,6 +284,19 @@ class RunRow(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
+class ExtractRow(Base):
+    """A register file of a chain (the CPR change extract), read to its end."""
+
+    __tablename__ = "register_extracts"
+    source: Mapped[str] = mapped_column(String(30), primary_key=True)
+    production_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    previous_date: Mapped[date | None] = mapped_column(Date)
+    digest: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(500))
+    complete: Mapped[bool] = mapped_column(Boolean)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 Index("ix_review_items_open_case", ReviewItemRow.case_id, ReviewItemRow.status)
 Index("ix_web_sessions_caseworker", WebSessionRow.caseworker_id)
 Index("ix_web_sessions_seen", WebSessionRow.seen_at)
@@ -304,6 +317,7 @@ HOLDS = _table(HoldRow)
 ITEMS = _table(ReviewItemRow)
 DEAD_LETTERS = _table(DeadLetterRow)
 RUNS = _table(RunRow)
+EXTRACTS = _table(ExtractRow)
 CASEWORKERS = _table(CaseworkerRow)
 OUTBOX = _table(OutboxRow)
 DRAFTS = _table(DraftRow)

@@ -22,6 +22,7 @@ from eventfilter.adapters.sql.lease import Lease
 from eventfilter.adapters.sql.models import (
     CASES,
     DEAD_LETTERS,
+    EXTRACTS,
     PERSONS,
     PROTECTED_ADDRESSES,
     RUNS,
@@ -43,6 +44,7 @@ from eventfilter.records import (
     BatchChanges,
     DeadLetter,
     DeadLetterView,
+    Extract,
 )
 
 if TYPE_CHECKING:
@@ -345,6 +347,43 @@ class SqlStore:
         with self.begin() as conn:
             conn.execute(
                 update(t).where(t.c.run_id == run_id).values(finished_at=at, status=status, counts=counts)
+            )
+
+    # -- register files of a chain ------------------------------------------------------
+    def extracts(self, source: str) -> list[Extract]:
+        t = EXTRACTS
+        with self.connect() as conn:
+            rows = conn.execute(
+                select(t).where(t.c.source == source).order_by(t.c.production_date)
+            ).mappings()
+            return [
+                Extract(
+                    r["source"],
+                    r["name"],
+                    r["production_date"],
+                    r["previous_date"],
+                    r["digest"],
+                    r["complete"],
+                )
+                for r in rows
+            ]
+
+    def extract_read(self, extract: Extract, at: datetime) -> None:
+        t = EXTRACTS
+        with self.begin() as conn:
+            key = (t.c.source == extract.source) & (t.c.production_date == extract.production)
+            conn.execute(t.delete().where(key))
+            conn.execute(
+                t.insert(),
+                {
+                    "complete": extract.complete,
+                    "source": extract.source,
+                    "production_date": extract.production,
+                    "previous_date": extract.previous,
+                    "digest": extract.digest,
+                    "name": extract.name[-500:],
+                    "read_at": at,
+                },
             )
 
     # -- reading for people ------------------------------------------------------

@@ -128,6 +128,13 @@ def db_upgrade(ctx: click.Context, db: str | None) -> int:
     help="sample (default): a busy small municipality; national: the national per-person rates"
     " (the default with --scale); register: national rates without income reports.",
 )
+@click.option(
+    "--registers/--no-registers",
+    default=None,
+    help="Also write the register's own files: a CPR change extract a day (cpr/) and a Navet "
+    "notification a day (navet/), each with the event lines that say the same (default: on, "
+    "except with --scale).",
+)
 def generate(
     out_dir: Path,
     force: bool,
@@ -138,9 +145,11 @@ def generate(
     start: str,
     seed: int,
     profile: str | None,
+    registers: bool | None,
 ) -> int:
     """Write a synthetic world: persons.jsonl, cases.jsonl, events.jsonl (streamed, any size)."""
     from eventfilter.generate import NATIONAL_PERSONS, PROFILES, write_world
+    from eventfilter.generate.registers import write_registers
 
     if scale is not None and persons is not None:
         raise UsageError("Give either --scale (with --fraction) or --persons, not both.")
@@ -164,4 +173,9 @@ def generate(
     )
     tell(None)
     click.echo(f"Wrote {out_dir}/: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if registers if registers is not None else scale is None:
+        made = write_registers(out_dir, out_dir)
+        click.echo(
+            f"Wrote {out_dir}/cpr/ and {out_dir}/navet/: " + ", ".join(f"{k} {v}" for k, v in made.items())
+        )
     return ExitCode.OK

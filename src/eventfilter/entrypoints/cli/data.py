@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, Protocol
 
 import click
 
-from eventfilter.adapters.jsonl import JsonlSink, JsonlSource
+from eventfilter.adapters.cpr import CprExtract
+from eventfilter.adapters.jsonl import STDIN, JsonlSink, JsonlSource
+from eventfilter.adapters.navet import NavetFile
 from eventfilter.application import App
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.entrypoints import render
@@ -19,7 +23,9 @@ from eventfilter.entrypoints.cli.base import (
     db_option,
 )
 from eventfilter.entrypoints.exitcodes import ExitCode
-from eventfilter.service import queries
+from eventfilter.errors import UsageError
+from eventfilter.records import SnapshotRead
+from eventfilter.service import extracts, queries
 from eventfilter.service.imports import ImportResult, import_cases, import_persons
 from eventfilter.service.replay import DecisionSink, ObservedSink, Replayer
 
@@ -88,10 +94,19 @@ def import_cases_cmd(ctx: click.Context, file: str, progress: bool | None, db: s
 
 
 # -- replay --------------------------------------------------------------------
+class Measured(Protocol):
+    """A source that says how much of it has been read."""
+
+    @property
+    def total_bytes(self) -> int | None: ...
+    @property
+    def bytes_read(self) -> int: ...
+
+
 class Progress:
     """A one-line progress display on stderr: share of the file, lines/s, ETA."""
 
-    def __init__(self, source: JsonlSource, enabled: bool, what: str = "events") -> None:
+    def __init__(self, source: Measured, enabled: bool, what: str = "events") -> None:
         self.source = source
         self.what = what
         self.enabled = enabled and source.total_bytes is not None and source.total_bytes > 0
@@ -120,8 +135,21 @@ class Progress:
             click.echo("", err=True)
 
 
+FORMATS = ("jsonl", "cpr-extract", "navet")
+
+
 @cli.command()
-@click.argument("events")
+@click.argument("events", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: the contract's event lines (one file, or '-'); cpr-extract: CPR change extracts "
+    "(ISO-8859-1 fixed width, several files in one run, read in the order of their production dates); "
+    "navet: Navet change notifications (XML).",
+)
 @click.option("--persons", help="Register extract to import first.")
 @click.option("--cases", help="Case extract to import first.")
 @click.option("--out", help="Append decisions here as JSON Lines ('-' for stdout).")
@@ -138,7 +166,8 @@ class Progress:
 @click.pass_context
 def replay(
     ctx: click.Context,
-    events: str,
+    events: tuple[str, ...],
+    fmt: str,
     persons: str | None,
     cases: str | None,
     out: str | None,
@@ -147,16 +176,54 @@ def replay(
     as_json: bool,
     db: str | None,
 ) -> int:
-    """Decide every event of EVENTS ('-' for stdin) and record the outcome."""
+    """Decide every event of EVENTS ('-' for stdin) and record the outcome.
+
+    With --format cpr-extract or navet, EVENTS are the register's own files:
+    each person in them is compared with what the register holds, and what
+    changed is decided (a file that repeats known facts decides nothing)."""
+    if fmt == "jsonl" and len(events) != 1:
+        raise UsageError("Replay of JSON Lines reads one file: give one, or '-' for stdin.")
+    if fmt != "jsonl" and STDIN in events:
+        raise UsageError(f"Replay of {fmt} reads files, not stdin.")
     app = _app(ctx, db, create=True)
-    source = JsonlSource(events)  # fail early on a missing file
-    with app.store.exclusive(f"replay {source.name}"):
-        return _replay(app, source, persons, cases, out, progress, compare_naive, as_json)
+    sources = _sources(fmt, events, app)  # fail early on a missing file
+    with app.store.exclusive(f"replay {sources.name}"):
+        return _replay(app, sources, persons, cases, out, progress, compare_naive, as_json)
+
+
+def _sources(fmt: str, paths: tuple[str, ...], app: App) -> Sources:
+    if fmt == "jsonl":
+        return Sources([JsonlSource(paths[0])], fmt)
+    if fmt == "cpr-extract":
+        return Sources([CprExtract(p, app.settings.cpr_countries) for p in paths], fmt)
+    return Sources([NavetFile(p) for p in paths], fmt)
+
+
+class Sources:
+    """What one replay reads: one file of event lines, or register files in order."""
+
+    def __init__(self, files: list[Any], fmt: str) -> None:
+        self.files, self.fmt = files, fmt
+        self.name = files[0].name if len(files) == 1 else f"{len(files)} files ({files[0].name} …)"
+        self.skipped: list[str] = []
+
+    @property
+    def total_bytes(self) -> int | None:
+        sizes = [f.total_bytes for f in self.files]
+        return None if None in sizes else sum(sizes)
+
+    @property
+    def bytes_read(self) -> int:
+        return sum(f.bytes_read for f in self.files)
+
+    def reads(self) -> Iterator[SnapshotRead]:
+        for f in self.files:
+            yield from f
 
 
 def _replay(
     app: App,
-    source: JsonlSource,
+    sources: Sources,
     persons: str | None,
     cases: str | None,
     out: str | None,
@@ -185,14 +252,32 @@ def _replay(
     if compare_naive:
         comparison = NaiveComparison(app.store.active_cases_by_benefit())
         sink = ObservedSink(comparison.observe, file_sink)
-    bar = Progress(source, sys.stderr.isatty() if progress is None else progress)
+    chain = None
+    if sources.fmt == "cpr-extract":
+        chain = extracts.plan(app.store, [f.header for f in sources.files])
+        by_name = {f.header.name: f for f in sources.files}
+        sources.files = [by_name[e.name] for e in chain.read]
+        for e in chain.skipped:
+            click.echo(f"{e.name}: the extract of {e.production} was read before; skipped.", err=True)
+    bar = Progress(sources, sys.stderr.isatty() if progress is None else progress)
     try:
         replayer = Replayer(app.store, app.pack, app.settings, app.clock, sink, lambda s: bar(s.events_read))
-        summary = replayer.run(source, source.name)
+        if sources.fmt == "jsonl":
+            summary = replayer.run(sources.files[0], sources.name)
+        else:
+            summary = replayer.run_snapshots(sources.reads(), sources.name)
     finally:
         bar.done()
         if file_sink is not None:
             file_sink.close()
+    for f in sources.files if chain is not None else []:
+        app.store.extract_read(replace(f.header, complete=f.complete), app.clock())
+        if not f.complete:
+            click.echo(
+                f"{f.name}: the file ends early (its end record is missing or its count is wrong); "
+                "it is not marked read, so the next extract is refused until it is read whole.",
+                err=True,
+            )
     open_items = len(queries.review_list(app.review))
     to_stderr = out == "-"
     if as_json:

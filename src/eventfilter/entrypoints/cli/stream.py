@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +17,8 @@ from eventfilter.entrypoints.cli.base import (
 from eventfilter.entrypoints.exitcodes import ExitCode
 from eventfilter.errors import UsageError
 from eventfilter.logs import configure
+from eventfilter.ports import Delivery
+from eventfilter.records import SnapshotRead
 from eventfilter.service import gc_tuning
 from eventfilter.settings import Settings
 
@@ -83,6 +86,15 @@ partitions_option = click.option(
     default=None,
     help="Serve Prometheus metrics on this port.",
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "beskedfordeler"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: each message is one of the contract's event lines; beskedfordeler: each message is a "
+    "Haendelsesbesked envelope carrying the person's CPR records, compared with what the register holds.",
+)
 @db_option
 @click.pass_context
 def consume(
@@ -95,6 +107,7 @@ def consume(
     settle_seconds: float | None,
     batch_size: int | None,
     metrics_port: int | None,
+    fmt: str,
     db: str | None,
 ) -> int:
     """Decide register events from RabbitMQ as they arrive, until SIGTERM."""
@@ -124,7 +137,16 @@ def consume(
     if metrics_port is not None:
         metrics = PrometheusMetrics()
         metrics.serve(metrics_port)
-    processor = StreamProcessor(app.store, app.pack, settings, app.clock, metrics, source=topology.queue)
+    reader = None
+    if fmt == "beskedfordeler":
+        from eventfilter.adapters.beskedfordeler import read_message
+
+        def reader(d: Delivery) -> SnapshotRead:
+            return read_message(d.body, d.message_id)
+
+    processor = StreamProcessor(
+        app.store, app.pack, settings, app.clock, metrics, source=topology.queue, reader=reader
+    )
 
     def connect() -> PikaBroker:
         return PikaBroker(
@@ -152,24 +174,57 @@ def consume(
 
 
 @cli.command()
-@click.argument("file")
+@click.argument("files", nargs=-1, required=True)
 @amqp_option
 @queue_option
 @partitions_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "beskedfordeler"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one event line per message; beskedfordeler: each file one envelope.",
+)
 @click.pass_context
 def publish(
-    ctx: click.Context, file: str, amqp: str | None, queue: str | None, partitions: int | None
+    ctx: click.Context,
+    files: tuple[str, ...],
+    amqp: str | None,
+    queue: str | None,
+    partitions: int | None,
+    fmt: str,
 ) -> int:
-    """Feed an event file into RabbitMQ, one message per line (demos and tests)."""
-    from eventfilter.adapters.amqp import publish_events
+    """Feed an event file into RabbitMQ, one message per line (demos and tests); with
+    --format beskedfordeler, each FILE is one Haendelsesbesked envelope."""
+    from eventfilter.adapters.amqp import publish_events, publish_messages
     from eventfilter.settings import load_settings
 
     settings = load_settings(ctx.find_root().params.get("settings"))
     topology = _topology(settings, queue, partitions)
-    source = JsonlSource(file)
-    sent = publish_events(_amqp_url(settings, amqp), topology, (raw for _, raw in source))
-    click.echo(f"Published {sent} events from {source.name} to {topology.events}.")
+    url = _amqp_url(settings, amqp)
+    if fmt == "jsonl":
+        if len(files) != 1:
+            raise UsageError("Publishing JSON Lines reads one file.")
+        source = JsonlSource(files[0])
+        sent = publish_events(url, topology, (raw for _, raw in source))
+        click.echo(f"Published {sent} events from {source.name} to {topology.events}.")
+        return ExitCode.OK
+    from eventfilter.adapters.beskedfordeler import routing
+
+    messages = [routing(_read_file(f)) for f in files]
+    sent = publish_messages(url, topology, messages, content_type="application/xml")
+    click.echo(f"Published {sent} envelopes to {topology.events}.")
     return ExitCode.OK
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"The file {path} does not exist.") from None
+    except OSError as exc:
+        raise UsageError(f"The file {path} cannot be read: {exc.strerror}.") from None
 
 
 @cli.group()

@@ -1,0 +1,178 @@
+"""The register's own files and messages through the command line, as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from eventfilter.adapters.amqp import Topology, delete_topology
+from eventfilter.adapters.beskedfordeler import envelope
+from eventfilter.adapters.cpr import CprPerson, extract_text, person_records
+from eventfilter.core.facts import Person
+from tests.e2e.conftest import EXE, Cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+
+
+def _files(folder: str, pattern: str) -> list[str]:
+    return [str(p) for p in sorted((SAMPLES / folder).glob(pattern))]
+
+
+def test_replay_of_the_cpr_samples_and_a_rerun_that_is_a_no_op(cli: Cli, tmp_path: Path) -> None:
+    extracts = _files("cpr", "*.txt")
+    start = ["replay", "--format", "cpr-extract", *extracts]
+    start += ["--persons", str(SAMPLES / "persons.jsonl"), "--cases", str(SAMPLES / "cases.jsonl")]
+    first = cli(*start, "--out", "d.jsonl")
+    assert first.returncode == 0, first.stderr
+    assert "persons read" in first.stdout and "decision lines appended to d.jsonl" in first.stdout
+    written = (tmp_path / "d.jsonl").read_text().splitlines()
+    assert written and all(json.loads(line)["decision_id"] for line in written)
+    again = cli(*start, "--out", "d.jsonl")
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("was read before; skipped") == len(extracts)
+    assert "nothing new for d.jsonl" in again.stdout
+    assert (tmp_path / "d.jsonl").read_text().splitlines() == written
+
+
+def test_an_extract_that_skips_one_is_refused_with_one_sentence(cli: Cli, tmp_path: Path) -> None:
+    extracts = _files("cpr", "*.txt")
+    assert cli("replay", "--format", "cpr-extract", extracts[0]).returncode == 0
+    skipped = cli("replay", "--format", "cpr-extract", extracts[2])
+    assert skipped.returncode == 2
+    assert "read the extracts in between first" in skipped.stderr
+    assert len([line for line in skipped.stderr.splitlines() if line.strip()]) == 1
+    # given together, they are read in their order whatever the order on the command line
+    both = cli("replay", "--format", "cpr-extract", extracts[2], extracts[1])
+    assert both.returncode == 0, both.stderr
+
+
+def test_a_cut_extract_is_read_but_not_marked_so_its_successor_waits(cli: Cli, tmp_path: Path) -> None:
+    p = Person("0101801234", birth_date=date(1980, 1, 1), address_id="101-0001-1", municipality_code="101")
+    p.country = "DK"
+    data = extract_text(date(2026, 3, 1), None, [CprPerson(p)])
+    (tmp_path / "cut.txt").write_bytes(data.rsplit(b"999", 1)[0])
+    cut = cli("replay", "--format", "cpr-extract", "cut.txt")
+    assert cut.returncode == 3 and "not marked read" in cut.stderr
+    nxt = tmp_path / "next.txt"
+    nxt.write_bytes(extract_text(date(2026, 3, 2), date(2026, 3, 1), []))
+    refused = cli("replay", "--format", "cpr-extract", "next.txt")
+    assert (
+        refused.returncode == 2 and "was cut short (cut.txt): read that extract whole first" in refused.stderr
+    )
+    (tmp_path / "whole.txt").write_bytes(data)
+    assert cli("replay", "--format", "cpr-extract", "whole.txt", "next.txt").returncode == 0
+
+
+def test_replay_of_the_navet_samples(cli: Cli) -> None:
+    r = cli(
+        "replay",
+        "--format",
+        "navet",
+        *_files("navet", "*.xml"),
+        "--persons",
+        str(SAMPLES / "persons.jsonl"),
+        "--cases",
+        str(SAMPLES / "cases.jsonl"),
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["snapshots_read"] > 0 and summary["events_decided"] > 0 and summary["dead_letters"] == 0
+
+
+def test_careless_arguments_are_refused_plainly(cli: Cli, tmp_path: Path) -> None:
+    two = cli("replay", str(SAMPLES / "events.jsonl"), str(SAMPLES / "events.jsonl"))
+    assert two.returncode == 2 and "one file" in two.stderr
+    missing = cli("replay", "--format", "cpr-extract", "D20990101.txt")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    wrong = cli("replay", "--format", "cpr-extract", str(SAMPLES / "events.jsonl"))
+    assert wrong.returncode == 2 and "not a CPR extract" in wrong.stderr
+    stdin = cli("replay", "--format", "navet", "-")
+    assert stdin.returncode == 2 and "not stdin" in stdin.stderr
+
+
+# -- Beskedfordeler over RabbitMQ -------------------------------------------------------------
+@pytest.fixture
+def topology(rabbitmq: str) -> Iterator[Topology]:
+    name = f"eftest.{uuid.uuid4().hex[:10]}"
+    t = Topology(queue=f"{name}.events", partitions=2, decisions=f"{name}.decisions")
+    yield t
+    delete_topology(rabbitmq, t)
+
+
+@pytest.mark.slow
+def test_consume_beskedfordeler_envelopes(
+    cli: Cli, tmp_path: Path, rabbitmq: str, topology: Topology
+) -> None:
+    db = f"sqlite:///{tmp_path}/stream.db"
+    people = tmp_path / "persons.jsonl"
+    base = {"municipality_code": "101", "country": "DK", "marital_status": "unmarried"}
+    people.write_text(
+        json.dumps(
+            {"person_id": "0101801234", "birth_date": "1980-01-01", "address_id": "101-0001-1", **base}
+        )
+        + "\n"
+    )
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        json.dumps(
+            {
+                "case_id": "C",
+                "benefit": "kontanthjaelp",
+                "beneficiary_id": "0101801234",
+                "municipality_code": "101",
+            }
+        )
+        + "\n"
+    )
+    assert cli("--db", db, "import", "persons", str(people)).returncode == 0
+    assert cli("--db", db, "import", "cases", str(cases)).returncode == 0
+    p = Person("0101801234", birth_date=date(1980, 1, 1), municipality_code="101", country="DK")
+    p.marital_status, p.alive = "unmarried", False
+    besked = str(uuid.uuid4())
+    died = envelope(besked, p.person_id, date(2026, 3, 1), person_records(CprPerson(p, "90")))
+    bare = envelope(str(uuid.uuid4()), p.person_id, date(2026, 3, 1), None)
+    for name, body in (("died.xml", died), ("again.xml", died), ("bare.xml", bare)):
+        (tmp_path / name).write_bytes(body)
+    args = ["--amqp", rabbitmq, "--queue", topology.queue, "--partitions", str(topology.partitions)]
+    sent = cli("publish", "--format", "beskedfordeler", "died.xml", "again.xml", "bare.xml", *args)
+    assert sent.returncode == 0, sent.stderr
+    log = open(tmp_path / "consumer.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(EXE), "--db", db, "consume", "--format", "beskedfordeler", *args, "--settle-seconds", "0"],
+        cwd=tmp_path,
+        env=cli.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    engine = create_engine(db)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                decided = conn.execute(text("SELECT count(*) FROM decisions")).scalar_one()
+                dead = conn.execute(text("SELECT count(*) FROM dead_letters")).scalar_one()
+            if decided >= 1 and dead >= 1:
+                break
+            time.sleep(0.3)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT outcome, case_id FROM decisions")).all()
+            letters = conn.execute(text("SELECT error FROM dead_letters")).scalars().all()
+            taken = conn.execute(text("SELECT message_id FROM processed_events")).scalars().all()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+        engine.dispose()
+    assert rows == [("suspend", "C")], (tmp_path / "consumer.log").read_text()[-2000:]
+    assert len(letters) == 1 and "carries no facts" in letters[0]
+    assert besked in taken
