@@ -101,10 +101,19 @@ class World:
         return f"{'SE' if self.origin[i] else 'DK'}-{i + 1:07d}"
 
     def address_id(self, a: int) -> str | None:
+        """A dwelling's id as the register's own files give it: in Denmark the
+        CPR extract's municipality, road code and house number (`573-0001-870`),
+        in Sweden the municipality and the property (`1480-A0000870`); abroad
+        the register holds no dwelling (None)."""
         if a < 0:
             return None
         place = self.addr_place[a]
-        return f"{self.places.codes[place] or self.places.countries[place]}-A{a + 1:07d}"
+        code = self.places.codes[place]
+        if code is None:
+            return None
+        if self.places.countries[place] == "DK":
+            return f"{code}-{a // 999 + 1:04d}-{a % 999 + 1}"
+        return f"{code}-A{a + 1:07d}"
 
     # -- building ---------------------------------------------------------------------------------
     def _new_address(self, place: int) -> int:
