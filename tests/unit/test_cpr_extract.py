@@ -289,3 +289,22 @@ def test_a_dead_letter_never_shows_an_address_or_a_name(tmp_path: Path) -> None:
     assert r.error is not None
     assert "0777" not in r.shown and "99Z" not in r.shown
     assert "002" in r.shown  # the record is named, its content is not
+
+
+# -- hostile lines ------------------------------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.binary(max_size=120), max_size=8), st.integers(0, 6))
+def test_property_no_line_stops_the_reading_of_a_file(tmp_path: Path, junk: list[bytes], at: int) -> None:
+    good = [line.encode("iso-8859-1") for line in person_records(CprPerson(resident()))]
+    body = [*good[:1], *junk[:at], *good[1:], *junk[at:]]
+    body = [b.replace(b"\n", b" ").replace(b"\r", b" ") for b in body]
+    path = tmp_path / "h.txt"
+    head = extract_text(PRODUCED, None, []).split(b"\n")[0]
+    path.write_bytes(b"\n".join([head, *body, b"999%08d" % len(body)]) + b"\n")
+    for r in CprExtract(str(path)):
+        assert (r.snapshot is None) != (r.error is None)
+        assert r.error is None or r.error.endswith(".")

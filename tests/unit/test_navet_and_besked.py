@@ -226,3 +226,20 @@ def test_the_payload_never_reaches_a_dead_letter() -> None:
     body = envelope(str(uuid.uuid4()), "0202802345", date(2026, 3, 1), records(protected_address=True))
     r = read_message(body)
     assert r.error is not None and "0123" not in r.shown and "12B" not in r.shown
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.binary(max_size=400))
+def test_property_any_message_is_a_snapshot_or_a_reason(body: bytes) -> None:
+    r = read_message(body)
+    assert (r.snapshot is None) != (r.error is None)
+
+
+@given(st.integers(0, 2000))
+def test_property_an_envelope_cut_anywhere_is_refused_or_read_never_raises(cut: int) -> None:
+    body = envelope(str(uuid.uuid4()), PNR, date(2026, 3, 1), records())
+    r = read_message(body[:cut])
+    assert (r.snapshot is None) != (r.error is None)
