@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,7 +19,7 @@ from eventfilter.core.pack import BenefitSpec, CriterionSpec, DatedValue, Parame
 from eventfilter.core.rules import MODELS
 from eventfilter.errors import ConfigError
 
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]  # not blank
 
 
 class _Strict(BaseModel):
@@ -39,8 +40,11 @@ class ParameterIn(_Strict):
     @classmethod
     def _dates_increase(cls, values: list[DatedValueIn]) -> list[DatedValueIn]:
         starts = [v.valid_from for v in values]
-        if starts != sorted(set(starts)):
-            raise ValueError("valid_from dates must be distinct and in increasing order")
+        for a, b in pairwise(starts):
+            if a == b:
+                raise ValueError(f"two values take effect on {a} (they overlap): give each date once")
+            if b < a:
+                raise ValueError(f"valid_from {b} comes after {a}: list the values in date order")
         return values
 
 

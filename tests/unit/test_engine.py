@@ -218,3 +218,17 @@ def test_a_decisions_id_does_not_depend_on_the_order_its_events_arrived_in(pack:
 
     assert decision_id("C", ["m1", "m2", "m3"]) == decision_id("C", ["m3", "m1", "m2"])
     assert decision_id("C", ["m1"]) != decision_id("D", ["m1"])
+
+
+def test_an_event_dated_before_the_pack_is_in_force_is_decided_and_says_so(pack: RulePack) -> None:
+    from tests.helpers import World, case, event, person
+
+    w = World(pack, [person("B")], [case("C", "kontanthjaelp", "B")])
+    [early] = w.run(event("death", "B", effective_date="2025-11-30"))
+    assert early.outcome == "suspend"
+    codes = [r.code for r in early.reasons]
+    assert codes[0] == "deceased" and codes[-1] == "parameters_not_in_force"
+    note = early.reasons[-1]
+    assert "2025-11-30" in note.message and "2026-01-01" in note.message
+    [ok] = World(pack, [person("B")], [case("C", "kontanthjaelp", "B")]).run(event("death", "B"))
+    assert "parameters_not_in_force" not in [r.code for r in ok.reasons]

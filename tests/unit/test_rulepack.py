@@ -102,3 +102,38 @@ def test_a_missing_parameter_is_named(tmp_path: Path) -> None:
 def test_a_missing_pack_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_pack(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        (
+            "values = [{ valid_from = 2026-07-01, value = 13100 },"
+            " { valid_from = 2026-01-01, value = 12800 }]",
+            "list the values in date order",
+        ),
+        (
+            "values = [{ valid_from = 2026-01-01, value = 12800 },"
+            " { valid_from = 2026-01-01, value = 13100 }]",
+            "they overlap",
+        ),
+    ],
+)
+def test_new_values_out_of_order_or_overlapping_are_refused_naming_the_parameter(
+    tmp_path: Path, values: str, words: str
+) -> None:
+    path = write(tmp_path, "values = [{ valid_from = 2026-01-01, value = 12800 }]", values)
+    with pytest.raises(ConfigError) as exc:
+        load_pack(path)
+    message = str(exc.value)
+    assert "rate_30plus_no_provider" in message and words in message and "\n" not in message
+
+
+def test_a_blank_legal_reference_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="reference"):
+        load_pack(write(tmp_path, 'reference = "aktivloven § 25"', 'reference = "   "'))
+
+
+def test_the_pack_says_from_when_it_is_in_force(pack: RulePack) -> None:
+    assert pack.in_force_from == date(2026, 1, 1)
+    assert pack.benefits["kontanthjaelp"].change_dates(date(2026, 1, 1), date(2027, 1, 1)) == []

@@ -25,7 +25,14 @@ from eventfilter.core.evaluation import Evaluation, redacted
 from eventfilter.core.events import CORRECTION, STATE_TYPES, CorrectionData, Event
 from eventfilter.core.facts import Case, Effect
 from eventfilter.core.pack import BenefitSpec, RulePack
-from eventfilter.core.reasons import NO_ACTIVE_CASE, REDACTED, HideAddress, Reason, unknown_correction
+from eventfilter.core.reasons import (
+    NO_ACTIVE_CASE,
+    REDACTED,
+    HideAddress,
+    Reason,
+    parameters_not_in_force,
+    unknown_correction,
+)
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
 from eventfilter.core.timing import changes_with_time
@@ -338,6 +345,9 @@ class Engine:
         protected = window.protected or self.state.is_protected(case.beneficiary_id)
         hide = self._hider(protected)
         outcome, reasons = decide(spec, window.before, after, trigger, hide)
+        early = parameters_not_in_force(spec, window.effective_date)
+        if early is not None:
+            reasons.append(early)
         hold = self._hold(case, outcome, window, after)
         params = spec.params_on(window.effective_date)
         decision = Decision(

@@ -111,6 +111,22 @@ class BenefitSpec:
     def consequence(self, criterion: str) -> Consequence:
         return self.criteria[criterion].consequence
 
+    @property
+    def in_force_from(self) -> date:
+        """The first date on which every parameter of the benefit has a value in force."""
+        return max(p.values[0].valid_from for p in self.parameters.values())
+
+    def change_dates(self, after: date, through: date) -> list[date]:
+        """The dates in (after, through] on which a parameter takes a new value."""
+        return sorted(
+            {
+                v.valid_from
+                for p in self.parameters.values()
+                for v in p.values[1:]
+                if after < v.valid_from <= through
+            }
+        )
+
 
 @dataclass(frozen=True)
 class RulePack:
@@ -123,6 +139,11 @@ class RulePack:
     @property
     def label(self) -> str:
         return f"{self.name} {self.version}"
+
+    @property
+    def in_force_from(self) -> date:
+        """The first date on which every benefit's parameters are in force."""
+        return max(b.in_force_from for b in self.benefits.values())
 
     def knows_type(self, event_type: str, state_types: frozenset[str]) -> bool:
         return event_type in state_types or event_type in self.not_read_types

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from eventfilter.core.evaluation import Check, Evaluation, Missing, plain
@@ -200,3 +201,21 @@ NO_ACTIVE_CASE = Reason(
     "routing.no_active_case",
     None,
 )
+
+
+def parameters_not_in_force(spec: BenefitSpec, on: date) -> Reason | None:
+    """A decision dated before the pack's parameters are in force: decided with the
+    first values, and said (never silently)."""
+    start = spec.in_force_from
+    if on >= start:
+        return None
+    return Reason(
+        "parameters_not_in_force",
+        f"The change is dated {on.isoformat()}, before this rule pack's parameters are in force "
+        f"({start.isoformat()}): it was decided with the first values; a caseworker should check "
+        "it against the rules of its own date.",
+        f"{spec.name}.parameters",
+        spec.legal_ref,
+        on.isoformat(),
+        start.isoformat(),
+    )

@@ -57,6 +57,12 @@ def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> 
     if s.holds_lifted:
         lines.append(f"  holds lifted          {_n(s.holds_lifted):>9}   (a correction restored eligibility)")
     lines.append(f"  review items open     {_n(open_items):>9}   (see: eventfilter review list)")
+    if s.not_in_force:
+        many = "s" if s.not_in_force != 1 else ""
+        lines.append(
+            f"\n  WARNING: {_n(s.not_in_force)} decision{many} dated before the rule pack's parameters "
+            "are in force, decided with its first values (reason parameters_not_in_force)"
+        )
     if out:
         lines.append(
             f"\n  {_n(appended)} decision line{'s' if appended != 1 else ''} appended to {out}"
@@ -125,6 +131,13 @@ def dead_letters(views: Sequence[DeadLetterView]) -> str:
 
 def rules(pack: RulePack, on: date) -> str:
     out = [f"Rule pack {pack.label}, parameters in force on {on.isoformat()}", ""]
+    if on < pack.in_force_from:
+        out[-1:] = [
+            f"NOTE: {on.isoformat()} is before this pack's parameters are in force "
+            f"({pack.in_force_from.isoformat()}); shown are its first values, which an event of "
+            "that date is decided with (and marked parameters_not_in_force).",
+            "",
+        ]
     for b in pack.benefits.values():
         out.append(f"{b.name} — {b.title} ({b.legal_ref})")
         out.append("  criteria")

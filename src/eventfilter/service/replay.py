@@ -36,6 +36,7 @@ from eventfilter.service.world import RunWorld
 from eventfilter.settings import Settings
 
 log = structlog.get_logger("eventfilter.replay")
+PARAMETERS_NOT_IN_FORCE = "parameters_not_in_force"
 
 Clock = Callable[[], datetime]
 Line = tuple[int, bytes]  # (line number, raw bytes)
@@ -76,6 +77,7 @@ class Summary:
     outcomes: Counter[str] = field(default_factory=Counter)
     holds_placed: int = 0
     holds_lifted: int = 0
+    not_in_force: int = 0  # decisions dated before the pack's parameters are in force
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
@@ -92,6 +94,8 @@ class Summary:
                 self.holds_lifted += 1
             if d.case_id is None:
                 self.untouched += 1
+            elif any(r.code == PARAMETERS_NOT_IN_FORCE for r in d.reasons):
+                self.not_in_force += 1
 
     def as_dict(self) -> dict[str, Any]:
         snapshots = {} if self.snapshots is None else {"snapshots_read": self.snapshots}
@@ -106,6 +110,7 @@ class Summary:
             "dead_letters": self.dead_letters,
             "holds_placed": self.holds_placed,
             "holds_lifted": self.holds_lifted,
+            "decided_before_the_pack_is_in_force": self.not_in_force,
             "seconds": round(self.elapsed, 3),
             "events_per_second": round(self.rate),
         }

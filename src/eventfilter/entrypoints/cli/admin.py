@@ -43,6 +43,8 @@ def rules_show(ctx: click.Context, on: str | None, as_json: bool) -> int:
             {
                 "rule_pack": pack.label,
                 "date": day.isoformat(),
+                "in_force_from": pack.in_force_from.isoformat(),
+                "in_force": day >= pack.in_force_from,
                 "benefits": {
                     b.name: {
                         "title": b.title,
