@@ -132,6 +132,19 @@ class UnitOfWork(Protocol):
 
     def open_items(self, case_ids: Sequence[str]) -> dict[str, OpenItem]: ...
 
+    # what time alone changes (`eventfilter tick`)
+    def tick_origin(self) -> date | None:
+        """The date through which the whole register is ticked (None: never)."""
+        ...
+
+    def born_between(self, first: date, last: date) -> list[str]:
+        """Living persons born on one of these days (whose birthday may cross an age)."""
+        ...
+
+    def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
+        """The active cases of these benefits (a parameter of theirs takes a new value)."""
+        ...
+
     # a caseworker's resolution
     def claim(self, item_id: int, by: str, action: str, note: str | None, at: datetime) -> bool:
         """Resolve the item if it is still open; False when someone else did first."""

@@ -86,6 +86,7 @@ class BatchChanges:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutMessage] = field(default_factory=list)
+    ticked_through: date | None = None  # the whole register is ticked through this date now
     run_id: int | None = None
     at: datetime | None = None
 

@@ -176,3 +176,37 @@ def test_consume_beskedfordeler_envelopes(
     assert rows == [("suspend", "C")], (tmp_path / "consumer.log").read_text()[-2000:]
     assert len(letters) == 1 and "carries no facts" in letters[0]
     assert besked in taken
+
+
+# -- tick --------------------------------------------------------------------------------------
+def test_tick_through_a_date_and_again(cli: Cli, tmp_path: Path) -> None:
+    people = tmp_path / "p.jsonl"
+    base = {"municipality_code": "101", "country": "DK", "marital_status": "unmarried", "monthly_income": 0}
+    people.write_text(json.dumps({"person_id": "B", "birth_date": "1996-03-20", **base}) + "\n")
+    cases = tmp_path / "c.jsonl"
+    cases.write_text(
+        json.dumps(
+            {"case_id": "C", "benefit": "kontanthjaelp", "beneficiary_id": "B", "municipality_code": "101"}
+        )
+        + "\n"
+    )
+    assert cli("import", "persons", str(people)).returncode == 0
+    assert cli("import", "cases", str(cases)).returncode == 0
+    first = cli("tick", "--through", "2026-06-30", "--out", "t.jsonl")
+    assert first.returncode == 0, first.stderr
+    assert "age_band_changed" in first.stdout and "review" in first.stdout
+    [line] = (tmp_path / "t.jsonl").read_text().splitlines()
+    d = json.loads(line)
+    assert d["effective_date"] == "2026-03-20" and d["event_ids"] == ["tick:C:2026-03-20:age_band_changed"]
+    again = cli("tick", "--through", "2026-06-30", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["decisions"] == {
+        "suspend": 0,
+        "review": 0,
+        "pass": 0,
+    }
+    bad = cli("tick", "--through", "2026-02-30")
+    assert bad.returncode == 2 and "not a date" in bad.stderr
+    far = cli("tick", "--through", "9999-12-31")
+    assert far.returncode == 2 and "horizon" in far.stderr
+    none = cli("--db", f"sqlite:///{tmp_path}/nothing.db", "tick", "--through", "2026-06-30")
+    assert none.returncode == 1 and "does not exist" in none.stderr  # a typo in --db decides nothing

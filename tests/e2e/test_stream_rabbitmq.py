@@ -75,6 +75,7 @@ class Stream:
                 "--db",
                 self.consumer_db,
                 "consume",
+                "--no-tick",  # compared with a replay, which ticks only the cases its events touch
                 "--amqp",
                 self.consumer_amqp,
                 *self.args(),

@@ -35,6 +35,7 @@ from eventfilter.core.reasons import (
 )
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
+from eventfilter.core.ticks import ONE_DAY, TICK, Crossing, aged_category, crossing_reason, crossings, tick_id
 from eventfilter.core.timing import changes_with_time
 from eventfilter.core.vocabulary import HoldChange
 from eventfilter.errors import WindowNotLoaded
@@ -158,6 +159,11 @@ class Engine:
         self.new_effects: list[Effect] = []
         self.changed_windows: set[str] = set()
         self._known_types = pack.not_read_types | STATE_TYPES
+        # Date-triggered decisions (`ticks`): every case is ticked through this date
+        # (the last `eventfilter tick`, or the day before the pack is in force); an
+        # event dated later first decides what time alone changed in between, in its
+        # place in time. None: no ticks (a caseworker's redecide).
+        self.tick_origin: date | None = None
 
     # -- events ------------------------------------------------------------
     def process(self, event: Event, now: float = 0.0) -> list[Decision]:
@@ -185,6 +191,8 @@ class Engine:
                 reuse = (window.effective_date, after)
                 window = None
             if window is None:
+                if self.tick_origin is not None:
+                    closed.extend(self.tick(case_id, event.effective_date, remember=True))
                 window = self._open(touched[case_id], event, now, reuse)
             windows.append(window)
 
@@ -368,6 +376,66 @@ class Engine:
             event_types=tuple(window.types),
         )
         return decision, after
+
+    # -- time alone --------------------------------------------------------------
+    def tick(self, case_id: str, through: date, remember: bool = False) -> list[Decision]:
+        """Decide each date after the case's last tick, up to `through`, on which a
+        fact its rules read changes with time alone. `remember`: keep the case's own
+        tick date (it runs ahead of everyone's: an event moved it on)."""
+        origin = self.tick_origin
+        assert origin is not None, "set tick_origin first"
+        case = self.book.cases[case_id]
+        start = max(case.ticked_through or origin, origin)
+        if through <= start:
+            return []
+        spec = self.pack.benefits[case.benefit]
+        found = crossings(case, spec, self.state, start, through)
+        out = []
+        i = 0
+        while i < len(found):
+            day = found[i].day
+            group = [c for c in found[i:] if c.day == day]
+            i += len(group)
+            out.append(self._tick_decision(case, spec, day, group))
+        if remember:
+            case.ticked_through = through
+            self.book.dirty.add(case_id)
+        return out
+
+    def _tick_decision(self, case: Case, spec: BenefitSpec, day: date, found: list[Crossing]) -> Decision:
+        before = self.evaluate(case, spec, day - ONE_DAY)
+        after = self.evaluate(case, spec, day)
+        hide = self._hider(self.state.is_protected(case.beneficiary_id))
+        outcome, reasons = decide(spec, before, after, Trigger(types=(TICK,)), hide)
+        # nobody joined or left: who counts changed with age alone, and so did the rate category
+        reasons = [
+            aged_category(spec, before, after) if x.code == "household_changed" else x for x in reasons
+        ]
+        reasons += [crossing_reason(spec, c, c.subject) for c in found]
+        ids = tuple(tick_id(case.case_id, day, kind) for kind in sorted({c.kind for c in found}))
+        hold = None
+        if outcome == SUSPEND and case.hold_event_ids is None:
+            case.hold_event_ids = ids
+            self.book.dirty.add(case.case_id)
+            hold = PLACE
+        params = spec.params_on(day)
+        return Decision(
+            decision_id=decision_id(case.case_id, ids),
+            event_ids=ids,
+            person_id=case.beneficiary_id,
+            case_id=case.case_id,
+            benefit=case.benefit,
+            outcome=outcome,
+            reasons=tuple(reasons),
+            before=redacted(before, hide, REDACTED),
+            after=redacted(after, hide, REDACTED),
+            rule_pack=self.pack.label,
+            effective_date=day,
+            parameters=params.as_record(),
+            parameter_set=params.key,
+            hold=hold,
+            event_types=(TICK,),
+        )
 
     def _hider(self, beneficiary_protected: bool) -> HideAddress:
         state = self.state

@@ -127,6 +127,10 @@ class Case:
     # when eventfilter holds nothing (the extract may still say "suspended").
     hold_event_ids: tuple[str, ...] | None = None
     in_active_set: bool = True
+    # The last date through which what time alone changes (ages, new parameter
+    # values) was decided for this case, when an event moved it on ahead of the
+    # register-wide tick; None: the register-wide tick's date.
+    ticked_through: date | None = None
 
     @property
     def suspended(self) -> bool:

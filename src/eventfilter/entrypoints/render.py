@@ -12,6 +12,7 @@ from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, 
 from eventfilter.service import wording
 from eventfilter.service.replay import Summary
 from eventfilter.service.review_actions import ItemPage
+from eventfilter.service.ticks import TickSummary
 
 
 def _n(value: int) -> str:
@@ -69,6 +70,26 @@ def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> 
             if appended
             else f"\n  nothing new for {out} (every event was decided before)"
         )
+    return "\n".join(lines)
+
+
+def tick_summary(s: TickSummary) -> str:
+    d = s.as_dict()["decisions"]
+    if s.since is not None and s.through <= s.since:
+        return f"Nothing to tick: the register is ticked through {s.since.isoformat()} already."
+    since = s.since.isoformat() if s.since else "?"
+    lines = [
+        f"Ticked {since} → {s.through.isoformat()} in {s.elapsed:.2f} s: what time alone changes",
+        "",
+        f"  cases examined        {_n(s.cases):>9}   (someone may reach an age, or a parameter changes)",
+        f"  decisions             {_n(s.decided):>9}",
+        f"    suspend             {_n(d['suspend']):>9}   payment stops now",
+        f"    review              {_n(d['review']):>9}   payment goes on, a caseworker looks",
+        f"    pass                {_n(d['pass']):>9}   nothing to do",
+    ]
+    for code, n in sorted(s.kinds.items()):
+        lines.append(f"  {code:<22}{_n(n):>9}")
+    lines.append(f"  holds placed          {_n(s.holds_placed):>9}   (see: eventfilter holds)")
     return "\n".join(lines)
 
 

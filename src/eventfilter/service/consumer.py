@@ -171,6 +171,9 @@ class Consumer:
             closed = self.processor.close_due()
             if closed:
                 self._count([], BatchResult(decisions=closed))
+            ticked = self.processor.tick_due()  # once a day: what time alone changes
+            if ticked:
+                self._count([], BatchResult(decisions=ticked))
             if self.on_windows is not None:
                 self.on_windows(self.processor.open_windows())
         if now >= self._next_lag and self.on_lag is not None:

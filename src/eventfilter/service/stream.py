@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from eventfilter.core.engine import Decision
@@ -30,6 +30,7 @@ from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.pipeline import Input, Pipeline
 from eventfilter.service.recording import Recording
 from eventfilter.service.snapshots import derive_from
+from eventfilter.service.ticks import Ticker
 from eventfilter.service.world import FreshWorld
 from eventfilter.settings import Settings
 
@@ -75,6 +76,7 @@ class StreamProcessor:
         metrics: StreamMetrics | None = None,
         source: str = "stream",
         reader: Callable[[Delivery], SnapshotRead] | None = None,
+        daily_tick: bool = True,
     ) -> None:
         self.store = store
         self.pack = pack
@@ -85,6 +87,8 @@ class StreamProcessor:
         # messages that carry a register snapshot (Beskedfordeler envelopes) rather than
         # the contract's event lines: diffed against the register (`snapshots`)
         self.reader = reader
+        self.daily_tick = daily_tick
+        self._ticked: date | None = None  # the day the daily tick last ran
         self.pipeline: Pipeline[Delivery] = Pipeline(
             pack, Recording(settings.deadlines, outbox=True), settings.horizon_days, self._dead, bom=True
         )
@@ -176,3 +180,29 @@ class StreamProcessor:
 
     def open_windows(self) -> int:
         return self.store.open_window_count()
+
+    # -- what time alone changes ---------------------------------------------------------
+    def tick_due(self) -> list[Decision]:
+        """Once a day by the clock: decide what time alone changes through today
+        (`Ticker`); several consumers may do it at once (each case is locked and
+        keeps its own tick date, so none is decided twice)."""
+        today = self.clock().date()
+        if not self.daily_tick or self._ticked == today:
+            return []
+        sink = _Collect()
+        Ticker(self.store, self.pack, self.settings, self.clock, sink).run(today)
+        self._ticked = today
+        for d in sink.decisions:
+            self.metrics.decided(d.outcome, d.benefit)
+        return sink.decisions
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.decisions: list[Decision] = []
+
+    def write(self, decisions: list[Decision]) -> None:
+        self.decisions.extend(decisions)
+
+    def flush(self) -> None:
+        return None

@@ -27,6 +27,7 @@ from eventfilter.core.facts import Effect, Group, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.relevance import evict_irrelevant
 from eventfilter.core.state import RegisterState
+from eventfilter.core.ticks import ONE_DAY
 from eventfilter.ports import UnitOfWork
 from eventfilter.records import OpenItem
 
@@ -37,6 +38,7 @@ class FreshWorld:
     def __init__(self, pack: RulePack, uow: UnitOfWork) -> None:
         self.uow = uow
         self.engine = Engine(pack, RegisterState(), CaseBook())
+        self.engine.tick_origin = uow.tick_origin() or pack.in_force_from - ONE_DAY
         self.items: dict[str, OpenItem] = {}
         self.stored_windows: set[str] = set()  # cases whose open window is in the store
 
@@ -102,6 +104,7 @@ class RunWorld:
     """What a run keeps from batch to batch (it holds the database alone)."""
 
     def __init__(self, pack: RulePack, windows_in_memory: int) -> None:
+        self.pack = pack
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.windows_in_memory = windows_in_memory
         self.items: dict[str, OpenItem] = {}
@@ -118,6 +121,8 @@ class RunWorld:
     def bind(self, uow: UnitOfWork) -> RunWorld:
         """Use this unit of work for the batch at hand."""
         self.uow = uow
+        if self.engine.tick_origin is None:  # a run holds the database alone: read once
+            self.engine.tick_origin = uow.tick_origin() or self.pack.in_force_from - ONE_DAY
         return self
 
     def prepare(self, events: Sequence[Event]) -> Engine:

@@ -107,6 +107,7 @@ class _Tables:
     drafts: dict[tuple[str, int], tuple[str, datetime]] = field(default_factory=dict)
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     extracts: dict[tuple[str, date], Extract] = field(default_factory=dict)
+    ticked_through: date | None = None
 
 
 class MemoryStore:
@@ -153,7 +154,12 @@ class MemoryStore:
         for line in cases:
             held = self.t.cases.get(line.case_id)
             kept = (
-                replace(line, hold_event_ids=held.hold_event_ids, in_active_set=held.in_active_set)
+                replace(
+                    line,
+                    hold_event_ids=held.hold_event_ids,
+                    in_active_set=held.in_active_set,
+                    ticked_through=held.ticked_through,
+                )
                 if held is not None
                 else replace(line)
             )
@@ -465,6 +471,8 @@ class MemoryStore:
             t.audit.append((e.case_id, entry))
         for m in b.outbox:
             t.outbox[max(t.outbox, default=0) + 1] = m
+        if b.ticked_through is not None:
+            t.ticked_through = b.ticked_through
 
 
 class MemoryUnitOfWork:
@@ -603,6 +611,20 @@ class MemoryUnitOfWork:
                 del self.t.outbox[k]
 
         self.actions.append(delete)
+
+    def tick_origin(self) -> date | None:
+        return self.t.ticked_through
+
+    def born_between(self, first: date, last: date) -> list[str]:
+        return sorted(
+            p.person_id
+            for p in self.t.persons.values()
+            if p.alive and p.birth_date is not None and first <= p.birth_date <= last
+        )
+
+    def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
+        wanted = set(benefits)
+        return sorted(c.case_id for c in self.t.cases.values() if c.in_active_set and c.benefit in wanted)
 
     def write(self, changes: BatchChanges) -> None:
         self.pending.append(changes)

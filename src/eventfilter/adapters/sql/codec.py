@@ -120,9 +120,11 @@ def parent_ids_of_raw(value: Any) -> tuple[str, ...]:
 
 def case_of_raw(r: Sequence[Any]) -> Case:
     """A case from a raw row in CASE_COLUMNS order (the loading path)."""
-    case_id, benefit, beneficiary, municipality, status, dwelling, housing_cost, held, active = r
+    case_id, benefit, beneficiary, municipality, status, dwelling, housing_cost, held, active, ticked = r
     if isinstance(held, str):
         held = stored_json(held)
+    if isinstance(ticked, str):
+        ticked = date.fromisoformat(ticked)
     return Case(
         case_id,
         intern(benefit),
@@ -133,6 +135,7 @@ def case_of_raw(r: Sequence[Any]) -> Case:
         housing_cost,
         tuple(held) if held is not None else None,
         bool(active),
+        ticked,
     )
 
 
@@ -146,6 +149,7 @@ CASE_COLUMNS = (
     "housing_cost",
     "hold_event_ids",
     "in_active_set",
+    "ticked_through",
 )
 
 

@@ -69,6 +69,7 @@ class CaseRow(Base):
     housing_cost: Mapped[float | None] = mapped_column(Float)
     hold_event_ids: Mapped[list[Any] | None] = mapped_column(NullableJSON)
     in_active_set: Mapped[bool] = mapped_column(Boolean, default=True)
+    ticked_through: Mapped[date | None] = mapped_column(Date)
 
 
 class ProcessedEventRow(Base):
@@ -284,6 +285,14 @@ class RunRow(Base):
     counts: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
+class TickRow(Base):
+    """How far `eventfilter tick` has decided what time alone changes, for every case."""
+
+    __tablename__ = "ticks"
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)  # "register": the whole register
+    through: Mapped[date] = mapped_column(Date)
+
+
 class ExtractRow(Base):
     """A register file of a chain (the CPR change extract), read to its end."""
 
@@ -297,6 +306,7 @@ class ExtractRow(Base):
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+Index("ix_persons_birth_date", PersonRow.birth_date)
 Index("ix_review_items_open_case", ReviewItemRow.case_id, ReviewItemRow.status)
 Index("ix_web_sessions_caseworker", WebSessionRow.caseworker_id)
 Index("ix_web_sessions_seen", WebSessionRow.seen_at)
@@ -318,6 +328,7 @@ ITEMS = _table(ReviewItemRow)
 DEAD_LETTERS = _table(DeadLetterRow)
 RUNS = _table(RunRow)
 EXTRACTS = _table(ExtractRow)
+TICKS = _table(TickRow)
 CASEWORKERS = _table(CaseworkerRow)
 OUTBOX = _table(OutboxRow)
 DRAFTS = _table(DraftRow)

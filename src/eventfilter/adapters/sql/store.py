@@ -311,22 +311,30 @@ class SqlStore:
         return found
 
     def upsert_cases(self, cases: Sequence[Case]) -> None:
-        """Update by id; an open eventfilter hold and the active-set flag survive a re-import."""
+        """Update by id; an open eventfilter hold, the active-set flag and the case's
+        tick date survive a re-import."""
         t = CASES
         with self.begin() as conn:
             ids = [c.case_id for c in cases]
-            kept: dict[str, tuple[Any, bool]] = {}
+            kept: dict[str, tuple[Any, bool, Any]] = {}
             for chunk in _chunks(ids):
                 rows = conn.execute(
-                    select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set).where(t.c.case_id.in_(chunk))
+                    select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through).where(
+                        t.c.case_id.in_(chunk)
+                    )
                 )
-                kept.update({r.case_id: (r.hold_event_ids, bool(r.in_active_set)) for r in rows})
+                kept.update(
+                    {r.case_id: (r.hold_event_ids, bool(r.in_active_set), r.ticked_through) for r in rows}
+                )
             out = []
             for c in cases:
                 if c.case_id in kept:
-                    held, active = kept[c.case_id]
+                    held, active, ticked = kept[c.case_id]
                     held_ids = tuple(held) if held is not None else None
-                    out.append(_case_tuple(replace(c, hold_event_ids=held_ids, in_active_set=active)))
+                    kept_case = replace(
+                        c, hold_event_ids=held_ids, in_active_set=active, ticked_through=ticked
+                    )
+                    out.append(_case_tuple(kept_case))
                 else:
                     out.append(_case_tuple(c))
             bulk.upsert(conn, "cases", CASE_COLUMNS, "case_id", out)

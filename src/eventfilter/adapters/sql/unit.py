@@ -10,15 +10,24 @@ family whose events arrive on different partitions still gets one decision.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.models import CASES, ITEMS, OUTBOX, PROCESSED, PROTECTED_ADDRESSES, WINDOWS
+from eventfilter.adapters.sql.models import (
+    CASES,
+    ITEMS,
+    OUTBOX,
+    PROCESSED,
+    PROTECTED_ADDRESSES,
+    TICKS,
+    WINDOWS,
+)
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore, aware
+from eventfilter.adapters.sql.writes import REGISTER
 from eventfilter.core.engine import Window
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.ports import OutMessage
@@ -305,6 +314,24 @@ class SqlUnitOfWork:
 
     def delete_outbox(self, up_to: int) -> None:
         delete_outbox(self.conn, up_to)
+
+    def tick_origin(self) -> date | None:
+        row = self.conn.execute(select(TICKS.c.through).where(TICKS.c.name == REGISTER)).first()
+        return row[0] if row is not None else None
+
+    def born_between(self, first: date, last: date) -> list[str]:
+        sql = "SELECT person_id FROM persons WHERE alive AND birth_date BETWEEN {m} AND {m}"
+        pg = self.conn.dialect.name == "postgresql"
+        mark = "%s" if pg else "?"
+        params: tuple[Any, ...] = (first, last) if pg else (first.isoformat(), last.isoformat())
+        return sorted(r[0] for r in self.conn.exec_driver_sql(sql.format(m=mark), params))
+
+    def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
+        if not benefits:
+            return []
+        where, params = _in(self.conn, "benefit", list(benefits))
+        sql = f"SELECT case_id FROM cases WHERE in_active_set AND {where}"
+        return sorted(r[0] for r in self.conn.exec_driver_sql(sql, params))
 
     def write(self, changes: BatchChanges) -> None:
         self.store.write_changes(self.conn, changes)

@@ -30,6 +30,9 @@ def text_hash(raw: str) -> str:
     return hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=16).hexdigest()
 
 
+REGISTER = "register"  # the ticks row of the whole register
+
+
 class Writer:
     """Remembers which parameter sets are stored already (each is stored once)."""
 
@@ -76,6 +79,10 @@ class Writer:
             ("routing_key", "message_id", "body", "created_at"),
             [(m.routing_key, m.message_id, m.body.decode(), when) for m in b.outbox],
         )
+        if b.ticked_through is not None:
+            bulk.upsert(
+                conn, "ticks", ("name", "through"), "name", [(REGISTER, b.ticked_through.isoformat())]
+            )
 
     def _append_audit(self, conn: Connection, entries: Sequence[AuditEntry]) -> None:
         rows = [
@@ -313,4 +320,5 @@ def _case_tuple(c: Case) -> tuple[Any, ...]:
         c.housing_cost,
         bulk.js(list(c.hold_event_ids)) if c.hold_event_ids is not None else None,
         c.in_active_set,
+        bulk.day(c.ticked_through),
     )

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, Protocol
 
 import click
@@ -19,6 +20,7 @@ from eventfilter.core.comparison import NaiveComparison
 from eventfilter.entrypoints import render
 from eventfilter.entrypoints.cli.base import (
     _app,
+    _parse_date,
     cli,
     db_option,
 )
@@ -28,6 +30,7 @@ from eventfilter.records import SnapshotRead
 from eventfilter.service import extracts, queries
 from eventfilter.service.imports import ImportResult, import_cases, import_persons
 from eventfilter.service.replay import DecisionSink, ObservedSink, Replayer
+from eventfilter.service.ticks import Ticker
 
 
 # -- import --------------------------------------------------------------------
@@ -291,3 +294,31 @@ def _replay(
         if comparison is not None:
             click.echo("\n" + render.naive_comparison(comparison), err=to_stderr)
     return ExitCode.DEAD_LETTERS if summary.dead_letters or rejected else ExitCode.OK
+
+
+# -- tick -----------------------------------------------------------------------
+@cli.command()
+@click.option("--through", "through", required=True, metavar="YYYY-MM-DD", help="Decide up to this date.")
+@click.option("--out", help="Append the decisions here as JSON Lines ('-' for stdout).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+@click.pass_context
+def tick(ctx: click.Context, through: str, out: str | None, as_json: bool, db: str | None) -> int:
+    """Decide what time alone changes (a child turning 18, the beneficiary turning 30, a
+    parameter's new value on its valid_from), for every active case, up to --through."""
+    day = _parse_date(through, "--through")
+    app = _app(ctx, db)
+    horizon = app.clock().date() + timedelta(days=app.settings.horizon_days)
+    if day > horizon:
+        raise UsageError(f"--through {day} is further ahead than the input horizon ({horizon}).")
+    sink = JsonlSink(out) if out else None
+    try:
+        summary = Ticker(app.store, app.pack, app.settings, app.clock, sink).run(day)
+    finally:
+        if sink is not None:
+            sink.close()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()), err=out == "-")
+    else:
+        click.echo(render.tick_summary(summary), err=out == "-")
+    return ExitCode.OK

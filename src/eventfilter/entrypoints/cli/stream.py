@@ -95,6 +95,13 @@ partitions_option = click.option(
     help="jsonl: each message is one of the contract's event lines; beskedfordeler: each message is a "
     "Haendelsesbesked envelope carrying the person's CPR records, compared with what the register holds.",
 )
+@click.option(
+    "--tick/--no-tick",
+    "daily_tick",
+    default=True,
+    show_default=True,
+    help="Once a day by the clock, decide what time alone changes through today (ages, new rates).",
+)
 @db_option
 @click.pass_context
 def consume(
@@ -108,6 +115,7 @@ def consume(
     batch_size: int | None,
     metrics_port: int | None,
     fmt: str,
+    daily_tick: bool,
     db: str | None,
 ) -> int:
     """Decide register events from RabbitMQ as they arrive, until SIGTERM."""
@@ -145,7 +153,14 @@ def consume(
             return read_message(d.body, d.message_id)
 
     processor = StreamProcessor(
-        app.store, app.pack, settings, app.clock, metrics, source=topology.queue, reader=reader
+        app.store,
+        app.pack,
+        settings,
+        app.clock,
+        metrics,
+        source=topology.queue,
+        reader=reader,
+        daily_tick=daily_tick,
     )
 
     def connect() -> PikaBroker:
