@@ -6,6 +6,7 @@ and the clock."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.websessions import SqlSessions
 from eventfilter.application import App, Clock
+from eventfilter.errors import UsageError
 from eventfilter.rulepack import load_pack
 from eventfilter.settings import load_settings
 
@@ -60,3 +62,20 @@ def upgrade_database(db: str | None) -> tuple[str | None, str]:
         return store.upgrade()
     finally:
         store.dispose()
+
+
+def scratch_copy(db: str | None, path: Path) -> str:
+    """A private copy of a SQLite database at `path` (a what-if never writes to the
+    store it reads); its URL. Other databases cannot be copied this way."""
+    url = db_url(db)
+    if not url.startswith("sqlite:///"):
+        raise UsageError(
+            "A what-if copies a SQLite database; from PostgreSQL, give the register and case "
+            "extracts with --persons and --cases instead."
+        )
+    source = url.removeprefix("sqlite:///")
+    if not Path(source).exists():
+        raise UsageError(f"The database {source} does not exist.")
+    with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)  # consistent, even while another process writes (WAL)
+    return f"sqlite:///{path}"

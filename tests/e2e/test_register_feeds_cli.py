@@ -210,3 +210,58 @@ def test_tick_through_a_date_and_again(cli: Cli, tmp_path: Path) -> None:
     assert far.returncode == 2 and "horizon" in far.stderr
     none = cli("--db", f"sqlite:///{tmp_path}/nothing.db", "tick", "--through", "2026-06-30")
     assert none.returncode == 1 and "does not exist" in none.stderr  # a typo in --db decides nothing
+
+
+# -- whatif ------------------------------------------------------------------------------------
+EXAMPLE_PACK = ROOT / "config" / "rulepacks" / "household-moves-together.toml"
+DEFAULT_PACK = ROOT / "config" / "rulepacks" / "default.toml"
+FROM_SAMPLES = ["--persons", str(SAMPLES / "persons.jsonl"), "--cases", str(SAMPLES / "cases.jsonl")]
+
+
+def test_whatif_of_two_identical_packs_reports_no_change(cli: Cli) -> None:
+    r = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(DEFAULT_PACK), *FROM_SAMPLES, "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert (
+        report["decisions_compared"] > 2000 and report["decisions_changed"] == 0 and report["changes"] == []
+    )
+
+
+def test_whatif_of_the_example_pack_changes_only_what_its_rule_reads(cli: Cli, tmp_path: Path) -> None:
+    r = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), *FROM_SAMPLES, "--json")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    changes = report["changes"]
+    assert changes and {c["benefit"] for c in changes} == {"boligstoette"}
+    assert (
+        changes[0]["old"].startswith("suspend / left_dwelling")
+        and changes[0]["new"] == "review / housing_changed"
+    )
+    for benefit in ("kontanthjaelp", "forsorjningsstod"):
+        b = report["benefits"][benefit]
+        assert b["old"] == b["new"] and b["paid_difference"] == 0
+    bs = report["benefits"]["boligstoette"]
+    assert bs["new"]["suspend"] < bs["old"]["suspend"] and bs["paid_difference"] > 0
+    text = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), *FROM_SAMPLES)
+    assert "review / housing_changed" in text.stdout and "e.g. BS-" in text.stdout
+    table = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), *FROM_SAMPLES, "--csv")
+    rows = table.stdout.splitlines()
+    assert rows[0] == "benefit,old,new,cases,paid_difference,examples" and len(rows) == len(changes) + 1
+    # a database to start from is copied, never written
+    assert cli("import", "persons", str(SAMPLES / "persons.jsonl")).returncode == 0
+    assert cli("import", "cases", str(SAMPLES / "cases.jsonl")).returncode == 0
+    before = (tmp_path / "eventfilter.db").read_bytes()
+    from_db = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), "--json")
+    assert from_db.returncode == 0, from_db.stderr
+    assert json.loads(from_db.stdout)["decisions_changed"] == report["decisions_changed"]
+    assert (tmp_path / "eventfilter.db").read_bytes() == before
+
+
+def test_whatif_refuses_a_broken_pack_and_careless_arguments(cli: Cli, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text(DEFAULT_PACK.read_text().replace('reference = "aktivloven § 25"', 'reference = ""', 1))
+    r = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(broken), *FROM_SAMPLES)
+    assert r.returncode != 0 and "broken.toml" in r.stderr
+    assert cli("whatif", "-", "--rules", str(EXAMPLE_PACK), *FROM_SAMPLES).returncode == 2
+    half = cli("whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), "--persons", "x.jsonl")
+    assert half.returncode == 2 and "both --persons and --cases" in half.stderr

@@ -86,3 +86,38 @@ def test_a_person_of_unknown_age_counts_as_an_adult(pack: RulePack) -> None:
     ev = MODELS["boligstoette"].evaluate(c, state, on(), pack.benefits["boligstoette"])
     assert ev.category == "2a0c"
     assert ev.eligible is None  # and their income is unknown
+
+
+# -- the example pack: a household moving together inside the municipality --------------------
+def _example_pack() -> RulePack:
+    from eventfilter.rulepack import default_config_dir, load_pack
+
+    return load_pack(default_config_dir() / "rulepacks" / "household-moves-together.toml")
+
+
+def _family_move(pack: RulePack, who: tuple[str, ...], municipality: str = "561") -> list[str]:
+    from tests.helpers import World, case, move, person
+
+    persons = [
+        person("B", address_id="A", marital_status="married", partner_id="P", monthly_income=0),
+        person("P", address_id="A", marital_status="married", partner_id="B", monthly_income=0),
+        person("K", "2016-01-01", address_id="A", parent_ids=["B", "P"], monthly_income=0),
+    ]
+    w = World(pack, persons, [case("H", "boligstoette", "B", dwelling_address_id="A")])
+    events = [move(pid, "NEW", municipality) for pid in who]
+    [d] = [d for d in w.run(*events) if d.case_id == "H"]
+    return [d.outcome, *(r.code for r in d.reasons)]
+
+
+def test_the_default_pack_suspends_a_household_that_moves_together(pack: RulePack) -> None:
+    assert _family_move(pack, ("B", "P", "K"))[:2] == ["suspend", "left_dwelling"]
+
+
+def test_the_example_pack_reviews_a_household_that_moves_together_inside_the_municipality() -> None:
+    assert _family_move(_example_pack(), ("B", "P", "K")) == ["review", "housing_changed"]
+
+
+def test_the_example_pack_still_suspends_one_who_leaves_alone_or_leaves_the_municipality() -> None:
+    assert _family_move(_example_pack(), ("B",))[:2] == ["suspend", "left_dwelling"]
+    elsewhere = _family_move(_example_pack(), ("B", "P", "K"), municipality="101")
+    assert elsewhere[:2] == ["suspend", "left_dwelling"]

@@ -8,11 +8,13 @@ from typing import Any
 
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.pack import RulePack
+from eventfilter.core.reasons import fmt_amount
 from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, ItemView
 from eventfilter.service import wording
 from eventfilter.service.replay import Summary
 from eventfilter.service.review_actions import ItemPage
 from eventfilter.service.ticks import TickSummary
+from eventfilter.service.whatif import WhatIf
 
 
 def _n(value: int) -> str:
@@ -70,6 +72,36 @@ def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> 
             if appended
             else f"\n  nothing new for {out} (every event was decided before)"
         )
+    return "\n".join(lines)
+
+
+def whatif(w: WhatIf) -> str:
+    r = w.as_dict()
+    lines = [
+        f"What if: {w.new_pack} instead of {w.old_pack}",
+        f"  {_n(w.decisions)} decisions on cases compared, {_n(w.changed)} decided differently",
+        "",
+        f"  {'benefit':<18} {'suspend':>15} {'review':>15} {'pass':>17}   paid after (monthly sum)",
+    ]
+    for b, v in r["benefits"].items():
+        o, n = v["old"], v["new"]
+        cells = "".join(f" {_n(o[k]):>7} → {_n(n[k]):<7}" for k in ("suspend", "review", "pass"))
+        diff = v["paid_difference"]
+        lines.append(
+            f"  {b:<18}{cells}  {fmt_amount(v['paid_after_old'])} → {fmt_amount(v['paid_after_new'])}"
+            f" ({'+' if diff >= 0 else '−'}{fmt_amount(abs(diff))})"
+        )
+    if r["changes"]:
+        lines += ["", "  Decided differently (old → new), with example cases:"]
+    for c in r["changes"]:
+        diff = c["paid_difference"]
+        lines.append(f"  {_n(c['cases']):>7}  {c['benefit']}: {c['old']}  →  {c['new']}")
+        lines.append(
+            f"           e.g. {', '.join(c['examples'])}; paid after "
+            f"{'+' if diff >= 0 else '−'}{fmt_amount(abs(diff))} a month"
+        )
+    if not r["changes"]:
+        lines += ["", "  No decision changes."]
     return "\n".join(lines)
 
 

@@ -2,6 +2,14 @@
 
 Support belongs to the dwelling: the household is everyone alive registered
 at the case's dwelling, and the beneficiary leaving it ends the support.
+
+What a household that moves together inside the municipality gets is the
+pack's choice (`joint_move_within_municipality`): `left_dwelling` (the
+support ends, as for any move: the default pack) or `housing_changed` (the
+household is assessed at its new address and a caseworker assesses the new
+housing; the payment goes on). "Together": the beneficiary moved to another
+address in the case's municipality and none of their partner and children
+stayed behind at the dwelling.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from eventfilter.core.evaluation import Evaluation, Missing, money
+from eventfilter.core.evaluation import Check, Evaluation, Missing, Status, money
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import BenefitSpec, Params
 from eventfilter.core.rules.common import (
@@ -50,11 +58,25 @@ def evaluate(case: Case, view: FactsView, on: date, spec: BenefitSpec) -> Evalua
     p = spec.params_on(on)
     s = p.resolved(support)
     b = beneficiary(case, view)
-    checks = [deceased(b), at_dwelling("left_dwelling", b, case)]
+    home = case.dwelling_address_id
+    if p.text("joint_move_within_municipality") == HOUSING_CHANGED and moved_together(case, view, b):
+        # the household is assessed where it lives now; the new housing by a caseworker
+        checks = [
+            deceased(b),
+            at_dwelling(HOUSING_CHANGED, b, case),
+            Check("left_dwelling", Status.HOLDS, None),
+        ]
+        home = b.address_id
+    else:
+        checks = [
+            deceased(b),
+            at_dwelling("left_dwelling", b, case),
+            Check(HOUSING_CHANGED, Status.HOLDS, None),
+        ]
 
     adults: list[Person] = []
     children: list[Person] = []
-    for person_id in view.residents(case.dwelling_address_id):
+    for person_id in view.residents(home):
         person = view.get(person_id)
         if person is not None and person.alive:
             (children if is_child(person, on, p) else adults).append(person)
@@ -80,13 +102,28 @@ def evaluate(case: Case, view: FactsView, on: date, spec: BenefitSpec) -> Evalua
     )
 
 
+HOUSING_CHANGED = "housing_changed"
+
+
+def moved_together(case: Case, view: FactsView, b: Person) -> bool:
+    """The beneficiary lives at another address in the case's municipality, and no
+    partner or child of theirs is still registered at the dwelling."""
+    if b.address_id is None or b.address_id == case.dwelling_address_id:
+        return False
+    if b.municipality_code != case.municipality_code:
+        return False
+    family = {b.partner_id, *view.children(b.person_id)} - {None}
+    return not any(pid in family for pid in view.residents(case.dwelling_address_id))
+
+
 MODEL = Model(
     name="boligstoette",
     evaluate=evaluate,
     case_requires=frozenset({"dwelling_address_id"}),
-    criteria=frozenset({"deceased", "left_dwelling", "income_above_limit"}),
+    criteria=frozenset({"deceased", "left_dwelling", "housing_changed", "income_above_limit"}),
     parameters={
         **COMMON_PARAMETERS,
+        "joint_move_within_municipality": "text",
         "max_support": "number",
         "taper_rate": "number",
         "income_allowance": "number",
