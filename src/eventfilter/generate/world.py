@@ -173,6 +173,14 @@ class World:
     def _birthday(self, age_from: int, age_to: int) -> date:
         return self.start - timedelta(days=self.rng.randint(age_from * 365, age_to * 365))
 
+    def _child_birthday(self, age_to: int) -> date:
+        """Under `age_to` + 1 at the start, any day of that last year included, so that
+        some children come of age while the events run (a date-triggered decision).
+        The same draw as `_birthday(0, age_to)`, stretched: the rest of the world is
+        generated exactly as before."""
+        days = self.rng.randint(0, age_to * 365)
+        return self.start - timedelta(days=days * ((age_to + 1) * 365 - 1) // max(1, age_to * 365))
+
     def _age(self, i: int, day: date) -> int:
         return (day.toordinal() - self.born[i]) // 365
 
@@ -223,7 +231,7 @@ class World:
                     age_to = min(17, parent_age - 18)
                     if age_to < 0:
                         break
-                    child = self._person(origin, self._birthday(0, age_to), a, place)
+                    child = self._person(origin, self._child_birthday(age_to), a, place)
                     self.parent1[child] = adults[0]
                     if len(adults) > 1:
                         self.parent2[child] = adults[1]
