@@ -96,3 +96,59 @@ def test_stream_and_replay_decide_alike_with_the_same_ids(tmp_path: Path, seed: 
 
     assert len(sink.decisions) > 300
     assert gist(streamed) == gist(sink.decisions)
+
+
+def test_with_birthdays_and_a_rate_change_replay_stream_and_tick_agree(tmp_path: Path) -> None:
+    """A generated world whose children come of age and whose beneficiaries turn 30
+    while the events run, and a new rate inside the period (issue 12)."""
+    from datetime import date
+
+    from eventfilter.rulepack import default_pack_path
+    from eventfilter.service.ticks import Ticker
+
+    folder = tmp_path / "world"
+    write_world(folder, 900, seed=31, days=120, profile=SAMPLE)
+    lines = [raw for _, raw in JsonlSource(str(folder / "events.jsonl"))]
+    old = "values = [{ valid_from = 2026-01-01, value = 12800 }]"
+    pack = tmp_path / "pack.toml"
+    first, then = "{ valid_from = 2026-01-01, value = 12800 }", "{ valid_from = 2026-03-01, value = 12300 }"
+    pack.write_text(default_pack_path().read_text().replace(old, f"values = [{first}, {then}]"))
+    end = date(2026, 4, 30)
+
+    def app() -> App:
+        a = bootstrap("memory:", rules=pack, clock=fixed_clock)
+        import_persons(a.store, JsonlSource(str(folder / "persons.jsonl")), "persons.jsonl", a.clock)
+        import_cases(a.store, a.pack, JsonlSource(str(folder / "cases.jsonl")), "cases.jsonl", a.clock)
+        return a
+
+    def tick(a: App) -> list[Any]:
+        sink = ListSink()
+        Ticker(a.store, a.pack, a.settings, a.clock, sink).run(end)
+        return sink.decisions
+
+    replayed = app()
+    sink = ListSink()
+    Replayer(replayed.store, replayed.pack, replayed.settings, replayed.clock, sink).run(
+        enumerate(lines, start=1), "events.jsonl"
+    )
+    by_replay = sink.decisions + tick(replayed)
+
+    streamed = app()
+    broker = MemoryBroker()
+    for raw in lines:
+        broker.send(raw)
+    processor = StreamProcessor(
+        streamed.store, streamed.pack, streamed.settings, streamed.clock, daily_tick=False
+    )
+    by_stream = drain(processor, broker, batch=40)
+    while more := processor.close_due(everything=True):
+        by_stream += more
+    by_stream += tick(streamed)
+
+    assert gist(by_replay) == gist(by_stream)
+    ticks = [d for d in by_replay if d.event_ids[0].startswith("tick:")]
+    kinds = {r.code for d in ticks for r in d.reasons}
+    assert {"parameters_changed", "came_of_age"} <= kinds, kinds
+    # every date-triggered decision, however it came about, is one a tick alone makes
+    alone = {d.decision_id for d in tick(app())}
+    assert {d.decision_id for d in ticks} <= alone
