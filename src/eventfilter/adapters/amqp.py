@@ -249,19 +249,24 @@ class PikaBroker:
         taken, self._buffer = self._buffer[:max_messages], self._buffer[max_messages:]
         return taken
 
-    def _gather(self, most: float = 5.0) -> None:
+    def _gather(self, most: float = 5.0, settle: float = 0.25) -> None:
         """After a reconnect: wait until the broker has handed back what an
         earlier connection held, so that it can be put back in order: until the
         prefetch window is full, or none of the subscribed partitions holds a
-        message ready for delivery any more (a condition, not a pause: a busy
-        broker may take its time), or `most` seconds have passed."""
+        message ready for delivery any more and nothing more has come in for
+        `settle` seconds (a message the queue has already counted as handed to
+        us may still be on its way through the broker when the count reads
+        zero), or `most` seconds have passed. A condition, not a pause: a busy
+        broker may take its time."""
         self._gathered = True
         until = time.monotonic() + most
         while len(self._buffer) < self._prefetch and time.monotonic() < until:
             self._connection.process_data_events(time_limit=0.05)
             if self._ready() == 0:
-                self._connection.process_data_events(time_limit=0)  # what is on the wire already
-                return
+                held = len(self._buffer)
+                self._connection.process_data_events(time_limit=settle)
+                if len(self._buffer) == held and self._ready() == 0:
+                    return
 
     def _ready(self) -> int:
         """Messages waiting for delivery in the partitions this consumer takes."""
