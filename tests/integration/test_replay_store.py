@@ -87,7 +87,7 @@ class Crash(Exception):
 
 def crash_on_batch(app: App, n: int) -> None:
     """Make the n-th batch's write fail before its commit, as if the process died there."""
-    name = "write_changes" if hasattr(app.store, "write_changes") else "_apply"  # SQL, or in memory
+    name = "write_changes"  # SQL and in memory alike
     real = getattr(app.store, name)
     calls = {"n": 0}
 

@@ -9,21 +9,26 @@ copies: the engine changes what it is given.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
 from eventfilter.adapters.memory.sessions import MemorySessions
+from eventfilter.adapters.memory.tables import (
+    QUIET_CODES,
+    Tables,
+    add_dead_letters,
+    apply,
+    end_of,
+    in_force,
+)
+from eventfilter.adapters.memory.unit import MemoryUnitOfWork
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.engine import Window
-from eventfilter.core.evaluation import Evaluation
-from eventfilter.core.facts import Case, Effect, Person, extract_over
-from eventfilter.core.vocabulary import SEVERITY, HoldChange, Outcome
-from eventfilter.ports import OutMessage
+from eventfilter.core.facts import Case, Person, extract_over
+from eventfilter.core.vocabulary import SEVERITY, Outcome
 from eventfilter.records import (
     AuditView,
     BatchChanges,
@@ -36,78 +41,7 @@ from eventfilter.records import (
     Extract,
     HoldView,
     ItemView,
-    OpenItem,
 )
-
-QUIET_CODES = frozenset({"no_effect", "not_relevant", "income_adjustment", "no_active_case"})
-
-
-@dataclass
-class _Processed:
-    content_hash: str
-    person_id: str
-    type: str
-    effective_date: date
-    effects: Effect | None
-    message_id: str | None
-
-
-@dataclass
-class _Item:
-    item_id: int
-    case_id: str
-    opened_at: datetime
-    due_date: date
-    urgent_code: str
-    status: str = "open"
-    resolved_at: datetime | None = None
-    resolved_by: str | None = None
-    action: str | None = None
-    note: str | None = None
-
-
-@dataclass
-class _Hold:
-    case_id: str
-    decision_id: str | None
-    event_ids: tuple[str, ...]
-    placed_at: datetime
-    lifted_at: datetime | None = None
-    lifted_by: str | None = None
-    lift_reason: str | None = None
-    confirmed_at: datetime | None = None
-    confirmed_by: str | None = None
-
-
-@dataclass
-class _Decision:
-    seq: int
-    view: DecisionView
-    case_id: str | None
-    parameter_set: str | None
-
-
-@dataclass
-class _Tables:
-    persons: dict[str, Person] = field(default_factory=dict)
-    cases: dict[str, Case] = field(default_factory=dict)
-    processed: dict[str, _Processed] = field(default_factory=dict)
-    messages: set[str] = field(default_factory=set)
-    windows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    items: dict[int, _Item] = field(default_factory=dict)
-    decisions: list[_Decision] = field(default_factory=list)
-    parameter_sets: dict[str, Any] = field(default_factory=dict)
-    holds: list[_Hold] = field(default_factory=list)
-    audit: list[tuple[str | None, AuditView]] = field(default_factory=list)  # (case, entry)
-    dead: dict[tuple[str, str, str], DeadLetterView] = field(default_factory=dict)
-    outbox: dict[int, OutMessage] = field(default_factory=dict)
-    protected: set[str] = field(default_factory=set)
-    caseworkers: dict[str, Caseworker] = field(default_factory=dict)
-    passwords: dict[str, str] = field(default_factory=dict)
-    drafts: dict[tuple[str, int], tuple[str, datetime]] = field(default_factory=dict)
-    runs: dict[int, dict[str, Any]] = field(default_factory=dict)
-    extracts: dict[tuple[str, date], Extract] = field(default_factory=dict)
-    ticked_through: date | None = None
 
 
 class MemoryStore:
@@ -116,7 +50,7 @@ class MemoryStore:
     url = "memory:"
 
     def __init__(self) -> None:
-        self.t = _Tables()
+        self.t = Tables()
         self._seq = itertools.count(1)
         self.sessions = MemorySessions()  # a new password or a deactivation ends them
 
@@ -126,9 +60,13 @@ class MemoryStore:
         uow = MemoryUnitOfWork(self)
         yield uow
         for changes in uow.pending:
-            self._apply(changes)
-        for apply in uow.actions:
-            apply()
+            self.write_changes(changes)
+        for action in uow.actions:
+            action()
+
+    def write_changes(self, changes: BatchChanges) -> None:
+        """One unit of work's value into the tables (at the unit of work's end)."""
+        apply(self.t, changes, self._seq)
 
     def exclusive(self, doing: str) -> AbstractContextManager[None]:
         return nullcontext()
@@ -166,9 +104,7 @@ class MemoryStore:
             self.t.cases[line.case_id] = kept
 
     def add_dead_letters(self, letters: Sequence[DeadLetter], at: datetime) -> None:
-        for d in letters:
-            key = (d.source, d.position, hashlib.blake2b(d.raw.encode(), digest_size=16).hexdigest())
-            self.t.dead.setdefault(key, DeadLetterView(d.source, d.position, d.raw, d.error, at))
+        add_dead_letters(self.t, letters, at)
 
     def start_run(self, kind: str, source: str, at: datetime) -> int:
         run_id = len(self.t.runs) + 1
@@ -307,9 +243,9 @@ class MemoryStore:
         )
 
     def holds(self, as_of: date | None = None) -> list[HoldView]:
-        end = _end_of(as_of) if as_of is not None else None
+        end = end_of(as_of) if as_of is not None else None
         views = []
-        held = sorted((h for h in self.t.holds if _in_force(h, end)), key=lambda h: (h.placed_at, h.case_id))
+        held = sorted((h for h in self.t.holds if in_force(h, end)), key=lambda h: (h.placed_at, h.case_id))
         decisions = {d.view.decision_id: d.view for d in self.t.decisions}
         for h in held:
             c = self.t.cases[h.case_id]
@@ -367,282 +303,3 @@ class MemoryStore:
 
     def drop_draft(self, caseworker_id: str, item_id: int) -> None:
         self.t.drafts.pop((caseworker_id, item_id), None)
-
-    # -- writing a unit of work's value -----------------------------------------------------------
-    def _apply(self, b: BatchChanges) -> None:
-        t = self.t
-        assert b.at is not None
-        for p in b.persons:
-            t.persons[p.person_id] = replace(p)
-        for p in b.person_facts:
-            held = t.persons.get(p.person_id)
-            if held is not None:
-                t.persons[p.person_id] = replace(
-                    held,
-                    alive=p.alive,
-                    monthly_income=p.monthly_income,
-                    income_period=p.income_period,
-                    protected_address=p.protected_address,
-                    v_address=p.v_address,
-                    v_marital=p.v_marital,
-                    v_income=p.v_income,
-                    v_alive=p.v_alive,
-                    v_protected=p.v_protected,
-                    v_birth=p.v_birth,
-                )
-        for p in b.new_persons:
-            t.persons.setdefault(p.person_id, replace(p))
-        for group in (b.persons, b.person_facts, b.new_persons):
-            t.protected.update(p.address_id for p in group if p.protected_address and p.address_id)
-        t.protected.update(b.protected_addresses)
-        for c in b.cases:
-            t.cases[c.case_id] = replace(c)
-        open_now = {w.case_id for w in b.windows_open}
-        for case_id in b.windows_closed:
-            if case_id not in open_now:
-                t.windows.pop(case_id, None)
-        for w in b.windows_open:
-            t.windows[w.case_id] = w.to_dict()
-        for pe in b.processed:
-            t.processed[pe.event_id] = _Processed(
-                pe.content_hash,
-                pe.person_id,
-                pe.type,
-                pe.effective_date,
-                b.effects.get(pe.event_id),
-                pe.message_id,
-            )
-            if pe.message_id is not None:
-                t.messages.add(pe.message_id)
-        for item in b.items:
-            if item.item_id is None:
-                item.item_id = max(t.items, default=0) + 1
-                t.items[item.item_id] = _Item(
-                    item.item_id, item.case_id, item.opened_at, item.due_date, item.urgent_code
-                )
-            else:
-                held_item = t.items[item.item_id]
-                held_item.due_date, held_item.urgent_code = item.due_date, item.urgent_code
-            item.changed = False
-        placed: dict[str, _Hold] = {}
-        for rec in b.decisions:
-            d = rec.decision
-            full = d.outcome != Outcome.PASS or rec.item is not None
-            view = DecisionView(
-                d.decision_id,
-                d.outcome,
-                tuple(r.to_dict() for r in d.reasons),
-                _evaluation(d.before, full),
-                _evaluation(d.after, full),
-                d.event_ids,
-                d.effective_date,
-                rec.decided_at,
-                d.hold,
-                d.rule_pack,
-                rec.item.item_id if rec.item is not None else None,
-                seq=next(self._seq),
-            )
-            t.decisions.append(_Decision(view.seq, view, d.case_id, d.parameter_set))
-            if d.parameter_set is not None:
-                t.parameter_sets.setdefault(d.parameter_set, d.parameters)
-            if d.hold == HoldChange.PLACE and d.case_id is not None:
-                placed[d.case_id] = _Hold(d.case_id, d.decision_id, d.event_ids, rec.decided_at)
-                t.holds.append(placed[d.case_id])
-            elif d.hold == HoldChange.LIFT and d.case_id is not None:
-                reason = rec.hold_reason or (
-                    f"a correction withdrew the event that caused the hold (decision {d.decision_id})"
-                )
-                for h in t.holds:
-                    if h.case_id == d.case_id and h.lifted_at is None:
-                        h.lifted_at, h.lifted_by, h.lift_reason = rec.decided_at, rec.actor, reason
-        self.add_dead_letters(b.dead_letters, b.at)
-        for e in b.audit:
-            item_id = e.item.item_id if e.item is not None else e.item_id
-            entry = AuditView(
-                len(t.audit) + 1,
-                e.at,
-                e.actor,
-                e.action,
-                e.message,
-                item_id,
-                e.decision_id,
-                dict(e.details) if e.details else None,
-            )
-            t.audit.append((e.case_id, entry))
-        for m in b.outbox:
-            t.outbox[max(t.outbox, default=0) + 1] = m
-        if b.ticked_through is not None:
-            t.ticked_through = b.ticked_through
-
-
-class MemoryUnitOfWork:
-    """Reads from the store as it is; writes at the end of the unit of work."""
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.t = store.t
-        self.pending: list[BatchChanges] = []
-        self.actions: list[Callable[[], None]] = []  # what resolving an item changes, done at the end
-        self._claimed: set[int] = set()
-
-    def seen(self, event_ids: Sequence[str], message_ids: Sequence[str]) -> tuple[dict[str, str], set[str]]:
-        known = {e: self.t.processed[e].content_hash for e in event_ids if e in self.t.processed}
-        return known, {m for m in message_ids if m in self.t.messages}
-
-    def event_owners(self, event_ids: Sequence[str]) -> dict[str, str]:
-        return {e: self.t.processed[e].person_id for e in event_ids if e in self.t.processed}
-
-    def effects(self, event_ids: Sequence[str]) -> dict[str, Effect]:
-        out = {}
-        for e in event_ids:
-            p = self.t.processed.get(e)
-            if p is not None:
-                out[e] = p.effects if p.effects is not None else Effect(e)
-        return out
-
-    def persons(self, person_ids: Iterable[str]) -> list[Person]:
-        return [replace(self.t.persons[p]) for p in sorted(set(person_ids)) if p in self.t.persons]
-
-    def candidate_cases(
-        self, beneficiaries: Iterable[str], addresses: Iterable[str], named_as_partner: Iterable[str]
-    ) -> list[str]:
-        b, a, n = set(beneficiaries), set(addresses), set(named_as_partner)
-        found = set()
-        for c in self.t.cases.values():
-            if not c.in_active_set:
-                continue
-            partner = self.t.persons.get(c.beneficiary_id)
-            if (
-                c.beneficiary_id in b
-                or (c.dwelling_address_id is not None and c.dwelling_address_id in a)
-                or (partner is not None and partner.partner_id in n)
-            ):
-                found.add(c.case_id)
-        return sorted(found)
-
-    def lock_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
-        return [replace(self.t.cases[c]) for c in sorted(set(case_ids)) if c in self.t.cases]
-
-    def case_persons(
-        self, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()
-    ) -> list[Person]:
-        persons = self.t.persons
-        known: dict[str, Person] = dict(have)
-        for c in cases:
-            if c.beneficiary_id not in known and c.beneficiary_id in persons:
-                known[c.beneficiary_id] = replace(persons[c.beneficiary_id])
-        beneficiaries = [known[c.beneficiary_id] for c in cases if c.beneficiary_id in known]
-        for b in beneficiaries:
-            if b.partner_id and b.partner_id not in known and b.partner_id in persons:
-                known[b.partner_id] = replace(persons[b.partner_id])
-        addresses = (
-            {b.address_id for b in beneficiaries if b.address_id}
-            | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
-            | set(moving_to)
-        )
-        if addresses:
-            for p in persons.values():
-                if p.address_id in addresses and p.person_id not in known:
-                    known[p.person_id] = replace(p)
-        return [p for pid, p in known.items() if pid not in have]
-
-    def protected_among(self, addresses: Iterable[str]) -> set[str]:
-        return set(addresses) & self.t.protected
-
-    def windows(self, case_ids: Sequence[str]) -> list[Window]:
-        return [Window.from_dict(self.t.windows[c]) for c in case_ids if c in self.t.windows]
-
-    def due_windows(self, opened_before: float, limit: int) -> list[str]:
-        due = sorted(
-            (w["opened_at"], c) for c, w in self.t.windows.items() if w["opened_at"] <= opened_before
-        )
-        return [c for _, c in due[:limit]]
-
-    def first_windows(self, limit: int) -> list[str]:
-        first = sorted((w["effective_date"], c) for c, w in self.t.windows.items())
-        return [c for _, c in first[:limit]]
-
-    def open_items(self, case_ids: Sequence[str]) -> dict[str, OpenItem]:
-        wanted = set(case_ids)
-        return {
-            it.case_id: OpenItem(
-                it.case_id, it.due_date, it.urgent_code, it.opened_at, it.item_id, changed=False
-            )
-            for it in self.t.items.values()
-            if it.status == "open" and it.case_id in wanted and it.item_id not in self._claimed
-        }
-
-    def claim(self, item_id: int, by: str, action: str, note: str | None, at: datetime) -> bool:
-        it = self.t.items.get(item_id)
-        if it is None or it.status != "open" or item_id in self._claimed:
-            return False
-
-        def resolve() -> None:
-            it.status, it.resolved_at, it.resolved_by, it.action, it.note = "resolved", at, by, action, note
-
-        self._claimed.add(item_id)
-        self.actions.append(resolve)
-        return True
-
-    def lift_hold(self, case_id: str, at: datetime, by: str, reason: str) -> None:
-        def lift() -> None:
-            for h in self.t.holds:
-                if h.case_id == case_id and h.lifted_at is None:
-                    h.lifted_at, h.lifted_by, h.lift_reason = at, by, reason
-            self.t.cases[case_id].hold_event_ids = None
-
-        self.actions.append(lift)
-
-    def confirm_hold(self, case_id: str, at: datetime, by: str) -> None:
-        def confirm() -> None:
-            for h in self.t.holds:
-                if h.case_id == case_id and h.lifted_at is None:
-                    h.confirmed_at, h.confirmed_by = at, by
-            self.t.cases[case_id].in_active_set = False
-
-        self.actions.append(confirm)
-
-    def claim_outbox(self, limit: int) -> list[tuple[int, OutMessage]] | None:
-        return sorted(self.t.outbox.items())[:limit]
-
-    def delete_outbox(self, up_to: int) -> None:
-        def delete() -> None:
-            for k in [k for k in self.t.outbox if k <= up_to]:
-                del self.t.outbox[k]
-
-        self.actions.append(delete)
-
-    def tick_origin(self) -> date | None:
-        return self.t.ticked_through
-
-    def born_between(self, first: date, last: date) -> list[str]:
-        return sorted(
-            p.person_id
-            for p in self.t.persons.values()
-            if p.alive and p.birth_date is not None and first <= p.birth_date <= last
-        )
-
-    def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
-        wanted = set(benefits)
-        return sorted(c.case_id for c in self.t.cases.values() if c.in_active_set and c.benefit in wanted)
-
-    def write(self, changes: BatchChanges) -> None:
-        self.pending.append(changes)
-
-
-def _evaluation(ev: Evaluation | None, full: bool) -> dict[str, Any] | None:
-    if ev is None:
-        return None
-    return ev.to_dict() if full else ev.summary()
-
-
-def _end_of(day: date) -> datetime:
-    if day == date.max:
-        return datetime.max.replace(tzinfo=UTC)
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-
-
-def _in_force(h: _Hold, end: datetime | None) -> bool:
-    if end is None:
-        return h.lifted_at is None
-    return h.placed_at < end and (h.lifted_at is None or h.lifted_at >= end)
