@@ -16,7 +16,8 @@ from typing import Any
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.engine import Decision, Engine
+from eventfilter.core.decision import Decision
+from eventfilter.core.engine import Engine
 from eventfilter.core.events import Event, IncomeData
 from eventfilter.core.pack import RulePack
 from eventfilter.core.state import RegisterState

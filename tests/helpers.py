@@ -7,7 +7,8 @@ from datetime import date
 from typing import Any
 
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.engine import Decision, Engine
+from eventfilter.core.decision import Decision
+from eventfilter.core.engine import Engine
 from eventfilter.core.events import Event
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack

@@ -20,7 +20,7 @@ from pydantic_core import ErrorDetails
 
 from eventfilter import fastparse
 from eventfilter.core import events as ev
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.reasons import NO_ACTIVE_CASE
 from eventfilter.errors import Malformed

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from eventfilter.core.cases import CaseBook
-    from eventfilter.core.engine import Window
     from eventfilter.core.facts import Case, Effect, Person
+    from eventfilter.core.window import Window
     from eventfilter.records import (
         AuditView,
         BatchChanges,

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from eventfilter.core.engine import Decision, Window
+from eventfilter.core.decision import Decision
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.snapshots import Snapshot
+from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventfilter.bootstrap import App, bootstrap
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer

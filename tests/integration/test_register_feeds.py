@@ -21,7 +21,7 @@ from eventfilter.adapters.memory_broker import MemoryBroker
 from eventfilter.adapters.navet import NavetFile, notification, post_element
 from eventfilter.application import App
 from eventfilter.bootstrap import bootstrap
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.facts import Person
 from eventfilter.core.snapshots import PARTNER, Withdrawn
 from eventfilter.formats import parse_person

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from eventfilter.bootstrap import App, bootstrap
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.errors import SchemaOutdated, StoreError
 from eventfilter.service import queries

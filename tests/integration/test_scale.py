@@ -12,7 +12,7 @@ import pytest
 
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_event
 from eventfilter.generate import NATIONAL, NATIONAL_PERSONS, SAMPLE, write_world

@@ -12,7 +12,7 @@ from typing import Any
 from eventfilter.adapters.memory_broker import MemoryBroker
 from eventfilter.application import App
 from eventfilter.bootstrap import bootstrap
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.rulepack import default_pack_path, load_pack
 from eventfilter.service import queries
 from eventfilter.service.imports import import_cases, import_persons

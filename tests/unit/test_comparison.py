@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from eventfilter.core.comparison import NaiveComparison
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.reasons import Reason
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from eventfilter.core.engine import Window, decision_id
+from eventfilter.core.decision import decision_id
 from eventfilter.core.pack import RulePack
+from eventfilter.core.window import Window
 from tests.helpers import World, case, codes, event, income, move, person, to_event
 
 KY, BS, FS = "kontanthjaelp", "boligstoette", "forsorjningsstod"
@@ -214,7 +215,7 @@ def test_housing_benefit_someone_moves_in_and_the_income_ends_support(pack: Rule
 
 def test_a_decisions_id_does_not_depend_on_the_order_its_events_arrived_in(pack: RulePack) -> None:
     """The stream may meet a family's events in another order than a file lists them."""
-    from eventfilter.core.engine import decision_id
+    from eventfilter.core.decision import decision_id
 
     assert decision_id("C", ["m1", "m2", "m3"]) == decision_id("C", ["m3", "m1", "m2"])
     assert decision_id("C", ["m1"]) != decision_id("D", ["m1"])

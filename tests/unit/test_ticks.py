@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.core.ticks import reaches, tick_id
 from eventfilter.rulepack import default_pack_path, load_pack

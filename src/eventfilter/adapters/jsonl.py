@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.errors import InputError
 from eventfilter.formats import decision_line
 

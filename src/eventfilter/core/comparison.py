@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from eventfilter.core.decide import REVIEW, SUSPEND
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 
 
 @dataclass

@@ -12,15 +12,13 @@ closes the remaining windows at the end of input; the stream closes each
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from eventfilter.core import routing
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.decide import PASS, SUSPEND, Trigger, decide
+from eventfilter.core.decision import LIFT, PLACE, Decision, decision_id
 from eventfilter.core.evaluation import Evaluation, redacted
 from eventfilter.core.events import CORRECTION, STATE_TYPES, CorrectionData, Event
 from eventfilter.core.facts import Case, Effect
@@ -37,107 +35,14 @@ from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
 from eventfilter.core.ticks import ONE_DAY, TICK, Crossing, aged_category, crossing_reason, crossings, tick_id
 from eventfilter.core.timing import changes_with_time
-from eventfilter.core.vocabulary import HoldChange
+from eventfilter.core.window import Window
 from eventfilter.errors import WindowNotLoaded
-
-PLACE, LIFT = HoldChange.PLACE, HoldChange.LIFT
-
-
-@dataclass(slots=True)
-class Window:
-    """Events of one case and one effective date, waiting to be decided together."""
-
-    case_id: str
-    effective_date: date
-    person_id: str
-    before: Evaluation
-    opened_at: float
-    protected: bool = False
-    event_ids: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-    corrections: list[str] = field(default_factory=list)  # withdrawn events the filter knew
-    unknown_corrections: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "effective_date": self.effective_date.isoformat(),
-            "person_id": self.person_id,
-            "before": self.before.to_dict(),
-            "opened_at": self.opened_at,
-            "protected": self.protected,
-            "event_ids": list(self.event_ids),  # copies: the window goes on growing
-            "types": list(self.types),
-            "corrections": list(self.corrections),
-            "unknown_corrections": list(self.unknown_corrections),
-        }
-
-    @staticmethod
-    def from_dict(d: Mapping[str, Any]) -> Window:
-        return Window(
-            case_id=d["case_id"],
-            effective_date=date.fromisoformat(d["effective_date"]),
-            person_id=d["person_id"],
-            before=Evaluation.from_dict(d["before"]),
-            opened_at=float(d["opened_at"]),
-            protected=bool(d["protected"]),
-            event_ids=list(d["event_ids"]),
-            types=list(d["types"]),
-            corrections=list(d["corrections"]),
-            unknown_corrections=list(d["unknown_corrections"]),
-        )
-
-
-@dataclass(slots=True)
-class Decision:
-    """A decision; a value, never changed once made (plain, not frozen: it is
-    made for every event, and frozen dataclasses are slow to build)."""
-
-    decision_id: str
-    event_ids: tuple[str, ...]
-    person_id: str
-    case_id: str | None
-    benefit: str | None
-    outcome: str
-    reasons: tuple[Reason, ...]
-    before: Evaluation | None
-    after: Evaluation | None
-    rule_pack: str
-    effective_date: date
-    parameters: Mapping[str, Any] | None = None
-    parameter_set: str | None = None  # names `parameters` (same values, same key)
-    hold: str | None = None  # PLACE, LIFT or None
-    event_types: tuple[str, ...] = ()  # the types of `event_ids` (not part of the record)
-
-    def to_record(self) -> dict[str, Any]:
-        """The decision as contract.md §4 lays it out (plus effective_date,
-        parameters and hold, which the contract leaves room for)."""
-        return {
-            "decision_id": self.decision_id,
-            "event_ids": list(self.event_ids),
-            "person_id": self.person_id,
-            "case_id": self.case_id,
-            "benefit": self.benefit,
-            "decision": self.outcome,
-            "reasons": [reason.to_dict() for reason in self.reasons],
-            "before": self.before.summary() if self.before is not None else None,
-            "after": self.after.summary() if self.after is not None else None,
-            "rule_pack": self.rule_pack,
-            "effective_date": self.effective_date.isoformat(),
-            "parameters": dict(self.parameters) if self.parameters is not None else None,
-            "hold": self.hold,
-        }
-
-
-def decision_id(case_id: str | None, event_ids: Iterable[str]) -> str:
-    """Stable: the same case and events always give the same id, in whatever
-    order the events arrived (the stream may meet a family's events in
-    another order than a file lists them)."""
-    key = f"{case_id or '-'}|{'|'.join(sorted(event_ids))}"
-    return "d-" + hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
 
 
 class Engine:
+    """The filter over one register state and one case book: `process` each event,
+    then close the windows (`close_all`, `close_due`); `tick` decides what time alone changes."""
+
     def __init__(
         self,
         pack: RulePack,

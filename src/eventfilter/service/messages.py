@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.formats import decision_line
 from eventfilter.ports import OutMessage
 

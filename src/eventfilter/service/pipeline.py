@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from eventfilter.core.engine import Decision, Engine
+from eventfilter.core.decision import Decision
+from eventfilter.core.engine import Engine
 from eventfilter.core.events import Event
 from eventfilter.core.pack import RulePack
 from eventfilter.errors import Malformed

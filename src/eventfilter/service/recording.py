@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from eventfilter.core.deadlines import DeadlinePolicy
-from eventfilter.core.engine import LIFT, PLACE, Decision
+from eventfilter.core.decision import LIFT, PLACE, Decision
 from eventfilter.records import AuditEntry, BatchChanges, OpenItem, RecordedDecision
 from eventfilter.service import wording
 from eventfilter.service.messages import decision_message, hold_message

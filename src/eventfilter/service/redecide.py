@@ -18,7 +18,8 @@ from typing import Any
 
 from eventfilter.core import routing
 from eventfilter.core.decide import PASS
-from eventfilter.core.engine import Decision, Engine
+from eventfilter.core.decision import Decision
+from eventfilter.core.engine import Engine
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import FIELD_GROUP, Value
 from eventfilter.core.pack import RulePack

@@ -23,7 +23,7 @@ from typing import Any, Protocol, TypeVar
 import structlog
 
 from eventfilter.core.decide import PASS, REVIEW, SUSPEND
-from eventfilter.core.engine import LIFT, PLACE, Decision
+from eventfilter.core.decision import LIFT, PLACE, Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
 from eventfilter.ports import Store

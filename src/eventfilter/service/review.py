@@ -11,7 +11,7 @@ from datetime import datetime
 
 from eventfilter.core.deadlines import DeadlinePolicy
 from eventfilter.core.decide import PASS
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.records import OpenItem
 
 

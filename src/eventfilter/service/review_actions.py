@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from eventfilter.application import App
-from eventfilter.core.engine import LIFT, Decision
+from eventfilter.core.decision import LIFT, Decision
 from eventfilter.core.vocabulary import ACTIONS, Action
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.ports import UnitOfWork

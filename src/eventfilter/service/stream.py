@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
 from eventfilter.ports import Broker, Delivery, Store

@@ -26,7 +26,7 @@ from typing import Any
 
 import structlog
 
-from eventfilter.core.engine import PLACE, Decision
+from eventfilter.core.decision import PLACE, Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.core.ticks import ONE_DAY

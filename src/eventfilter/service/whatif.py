@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventfilter.core.decide import SUSPEND
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 
 EXAMPLES = 3  # case ids shown per changed group
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from eventfilter.core.engine import Window
 from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 from eventfilter.records import (
     BatchChanges,

@@ -28,8 +28,8 @@ from eventfilter.adapters.sql.models import (
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore, aware
 from eventfilter.adapters.sql.writes import REGISTER
-from eventfilter.core.engine import Window
 from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 from eventfilter.records import BatchChanges, OpenItem
 

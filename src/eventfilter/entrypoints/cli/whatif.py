@@ -13,7 +13,7 @@ import click
 
 from eventfilter.adapters.jsonl import STDIN, JsonlSource
 from eventfilter.bootstrap import bootstrap, scratch_copy
-from eventfilter.core.engine import Decision
+from eventfilter.core.decision import Decision
 from eventfilter.entrypoints import render
 from eventfilter.entrypoints.cli.base import cli
 from eventfilter.entrypoints.cli.data import Progress

@@ -1,0 +1,56 @@
+"""A case's open window: the events of one case and one effective date, kept
+with the evaluation from before the first of them until they are decided."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eventfilter.core.evaluation import Evaluation
+
+
+@dataclass(slots=True)
+class Window:
+    """Events of one case and one effective date, waiting to be decided together."""
+
+    case_id: str
+    effective_date: date
+    person_id: str
+    before: Evaluation
+    opened_at: float
+    protected: bool = False
+    event_ids: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)  # withdrawn events the filter knew
+    unknown_corrections: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "effective_date": self.effective_date.isoformat(),
+            "person_id": self.person_id,
+            "before": self.before.to_dict(),
+            "opened_at": self.opened_at,
+            "protected": self.protected,
+            "event_ids": list(self.event_ids),  # copies: the window goes on growing
+            "types": list(self.types),
+            "corrections": list(self.corrections),
+            "unknown_corrections": list(self.unknown_corrections),
+        }
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Window:
+        return Window(
+            case_id=d["case_id"],
+            effective_date=date.fromisoformat(d["effective_date"]),
+            person_id=d["person_id"],
+            before=Evaluation.from_dict(d["before"]),
+            opened_at=float(d["opened_at"]),
+            protected=bool(d["protected"]),
+            event_ids=list(d["event_ids"]),
+            types=list(d["types"]),
+            corrections=list(d["corrections"]),
+            unknown_corrections=list(d["unknown_corrections"]),
+        )
