@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from eventfilter.adapters.sql import bulk
+from eventfilter.adapters.sql.connection import aware, chunks
 from eventfilter.adapters.sql.models import (
     AUDIT,
     CASES,
@@ -20,7 +21,7 @@ from eventfilter.adapters.sql.models import (
     PROCESSED,
     WEB_SESSIONS,
 )
-from eventfilter.adapters.sql.store import SqlStore, aware
+from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.core.vocabulary import SEVERITY
 from eventfilter.records import (
     AuditView,
@@ -34,12 +35,6 @@ from eventfilter.records import (
 
 # Reason codes that say nothing needs doing; not worth listing on an item.
 QUIET_CODES = frozenset({"no_effect", "not_relevant", "income_adjustment", "no_active_case"})
-IN_CHUNK = 500
-
-
-def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def end_of(day: date) -> datetime:
@@ -87,7 +82,7 @@ class SqlReview:
         with self.store.connect() as conn:
             rows = list(conn.execute(query.order_by(i.c.due_date, i.c.item_id)).mappings())
             gist: dict[int, tuple[str, list[str], int]] = {}
-            for chunk in _chunks([r["item_id"] for r in rows]):
+            for chunk in chunks([r["item_id"] for r in rows]):
                 decided = conn.execute(
                     select(d.c.review_item_id, d.c.outcome, d.c.reasons)
                     .where(d.c.review_item_id.in_(list(chunk)))
@@ -160,7 +155,7 @@ class SqlReview:
         p = PROCESSED
         found: dict[str, EventView] = {}
         with self.store.connect() as conn:
-            for chunk in _chunks(list(event_ids)):
+            for chunk in chunks(list(event_ids)):
                 for r in conn.execute(
                     select(p.c.event_id, p.c.type, p.c.person_id, p.c.effective_date).where(
                         p.c.event_id.in_(chunk)
@@ -218,7 +213,7 @@ class SqlReview:
             held = conn.execute(query.order_by(h.c.placed_at, c.c.case_id)).all()
             reasons: dict[str, list[str]] = {}
             effective: dict[str, date] = {}
-            for chunk in _chunks([r.decision_id for r in held if r.decision_id]):
+            for chunk in chunks([r.decision_id for r in held if r.decision_id]):
                 for decision_id, rs, day in conn.execute(
                     select(d.c.decision_id, d.c.reasons, d.c.effective_date).where(
                         d.c.decision_id.in_(list(chunk))

@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, text, update
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy.exc import OperationalError
 
-from eventfilter.adapters.sql import bulk, codec
+from eventfilter.adapters.sql import bulk, codec, schema
+from eventfilter.adapters.sql.connection import (
+    aware,
+    chunks,
+    first_line,
+    make_engine,
+    redact_url,
+)
 from eventfilter.adapters.sql.lease import Lease
 from eventfilter.adapters.sql.models import (
     CASES,
@@ -39,7 +45,7 @@ from eventfilter.adapters.sql.writes import (
 )
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.facts import Case, Person, extract_over
-from eventfilter.errors import SchemaOutdated, StoreError
+from eventfilter.errors import StoreError
 from eventfilter.records import (
     BatchChanges,
     DeadLetter,
@@ -49,53 +55,6 @@ from eventfilter.records import (
 
 if TYPE_CHECKING:
     from eventfilter.adapters.sql.unit import SqlUnitOfWork
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-IN_CHUNK = 500  # ids per IN (...) lookup
-
-
-# JSON columns through orjson (the standard module is several times slower).
-JSON_CODEC: dict[str, Any] = {"json_serializer": bulk.encode, "json_deserializer": codec.stored_json}
-
-
-def make_engine(url: str) -> Engine:
-    try:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
-            event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            engine = create_engine(url, pool_pre_ping=True, **JSON_CODEC)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise StoreError(f"The database URL {redact_url(url)} is not usable: {exc}.") from None
-    except ModuleNotFoundError as exc:
-        raise StoreError(
-            f"The database driver {exc.name} is not installed; install eventfilter[postgres] for PostgreSQL."
-        ) from None
-    return engine
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: replay updates rows all over the file
-    cur.close()
-
-
-def redact_url(url: str) -> str:
-    """A URL fit for a message: without its password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
-    return url
-
-
-def _chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class SqlStore:
@@ -123,7 +82,7 @@ class SqlStore:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
-            raise StoreError(f"The database {redact_url(self.url)} failed: {_first_line(exc)}.") from None
+            raise StoreError(f"The database {redact_url(self.url)} failed: {first_line(exc)}.") from None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -131,60 +90,19 @@ class SqlStore:
             with self.engine.connect() as conn:
                 yield conn
         except OperationalError as exc:
-            raise StoreError(f"The database {redact_url(self.url)} failed: {_first_line(exc)}.") from None
-
-    def _alembic(self, conn: Connection) -> Any:
-        from alembic.config import Config
-
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.attributes["connection"] = conn
-        return cfg
+            raise StoreError(f"The database {redact_url(self.url)} failed: {first_line(exc)}.") from None
 
     def revisions(self) -> tuple[str | None, str]:
         """(the database's schema revision or None, this release's)."""
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
-
-        with self.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-            head = ScriptDirectory.from_config(self._alembic(conn)).get_current_head()
-        assert head is not None
-        return current, head
+        return schema.revisions(self)
 
     def upgrade(self, revision: str = "head") -> tuple[str | None, str]:
-        from alembic import command
-
-        before, head = self.revisions()
-        with self.begin() as conn:
-            command.upgrade(self._alembic(conn), revision)
-        return before, head if revision == "head" else revision
+        return schema.upgrade(self, revision)
 
     def ensure_schema(self, create: bool = True) -> None:
         """A fresh database gets the schema (when `create`, else it is refused);
         an older one must be upgraded on purpose."""
-        database = self.engine.url.database
-        sqlite_file = self.engine.dialect.name == "sqlite" and database and database != ":memory:"
-        if not create and sqlite_file and not Path(str(database)).exists():
-            raise StoreError(_missing(self.url))  # connecting would create an empty file
-        try:
-            with self.connect() as conn:
-                tables = set(inspect(conn).get_table_names())
-        except SQLAlchemyError as exc:
-            raise StoreError(
-                f"The database {redact_url(self.url)} cannot be opened: {_first_line(exc)}."
-            ) from None
-        if not tables:
-            if not create:
-                raise StoreError(_missing(self.url))
-            self.upgrade()
-            return
-        current, head = self.revisions()
-        if current != head:
-            raise SchemaOutdated(
-                f"The database schema is at revision {current or 'none'} and this release needs {head}; "
-                "run `eventfilter db upgrade`."
-            )
+        schema.ensure_schema(self, create)
 
     # -- loading for the engine ----------------------------------------------
     def load_persons(self, person_ids: Sequence[str]) -> list[Person]:
@@ -192,7 +110,7 @@ class SqlStore:
         found = []
         with self.connect() as conn:
             mark = "%s" if conn.dialect.name == "postgresql" else "?"
-            for chunk in _chunks(person_ids):
+            for chunk in chunks(person_ids):
                 sql = f"{codec.PERSON_SELECT} WHERE person_id IN ({', '.join(mark for _ in chunk)})"
                 found += [codec.person_of_raw(r) for r in conn.exec_driver_sql(sql, tuple(chunk))]
         return found
@@ -210,7 +128,7 @@ class SqlStore:
                 return book
             mark = "%s" if conn.dialect.name == "postgresql" else "?"
             book = CaseBook()
-            for chunk in _chunks(list(case_ids)):
+            for chunk in chunks(list(case_ids)):
                 sql = f"{select_all} WHERE case_id IN ({', '.join(mark for _ in chunk)})"
                 for r in conn.exec_driver_sql(sql, tuple(chunk)):
                     book.add(codec.case_of_raw(r))
@@ -302,7 +220,7 @@ class SqlStore:
     def _persons_set_by_events(conn: Connection, person_ids: Sequence[str]) -> list[Person]:
         mark = "%s" if conn.dialect.name == "postgresql" else "?"
         found = []
-        for chunk in _chunks(person_ids):
+        for chunk in chunks(person_ids):
             sql = (
                 f"{codec.PERSON_SELECT} WHERE versions IS NOT NULL"
                 f" AND person_id IN ({', '.join(mark for _ in chunk)})"
@@ -317,7 +235,7 @@ class SqlStore:
         with self.begin() as conn:
             ids = [c.case_id for c in cases]
             kept: dict[str, tuple[Any, bool, Any]] = {}
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 rows = conn.execute(
                     select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through).where(
                         t.c.case_id.in_(chunk)
@@ -423,7 +341,7 @@ class SqlStore:
         t = PROTECTED_ADDRESSES
         found: set[str] = set()
         with self.connect() as conn:
-            for chunk in _chunks(sorted(set(candidates))):
+            for chunk in chunks(sorted(set(candidates))):
                 found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(chunk))).scalars())
         return found
 
@@ -436,23 +354,6 @@ class SqlStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _missing(url: str) -> str:
-    return (
-        f"The database {redact_url(url)} does not exist or holds no eventfilter data; "
-        "check --db (or EVENTFILTER_DB), or create it with `eventfilter db upgrade`."
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite keeps no time zone; every time eventfilter stores is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 __all__ = ["Base", "SqlStore", "make_engine", "redact_url"]

@@ -9,13 +9,14 @@ family whose events arrive on different partitions still gets one decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from eventfilter.adapters.sql import codec
+from eventfilter.adapters.sql.connection import aware, chunks
 from eventfilter.adapters.sql.models import (
     CASES,
     ITEMS,
@@ -26,20 +27,14 @@ from eventfilter.adapters.sql.models import (
     WINDOWS,
 )
 from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.adapters.sql.store import SqlStore, aware
+from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.writes import REGISTER
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 from eventfilter.records import BatchChanges, OpenItem
 
-CHUNK = 500
 OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 def _marks(conn: Connection, n: int) -> str:
@@ -59,12 +54,12 @@ def seen(
 ) -> tuple[dict[str, str], set[str]]:
     """Event ids already decided (with their content hash) and message ids already taken."""
     events: dict[str, str] = {}
-    for chunk in _chunks(list(event_ids)):
+    for chunk in chunks(list(event_ids)):
         where, params = _in(conn, "event_id", chunk)
         sql = f"SELECT event_id, content_hash FROM processed_events WHERE {where}"
         events.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
     messages: set[str] = set()
-    for chunk in _chunks(list(message_ids)):
+    for chunk in chunks(list(message_ids)):
         where, params = _in(conn, "message_id", chunk)
         messages.update(
             r[0]
@@ -76,7 +71,7 @@ def seen(
 def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     """Of these event ids, those already decided, with the person each was about."""
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(event_ids))):
+    for chunk in chunks(sorted(set(event_ids))):
         where, params = _in(conn, "event_id", chunk)
         sql = f"SELECT event_id, person_id FROM processed_events WHERE {where}"
         found.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
@@ -86,7 +81,7 @@ def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
 def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
     wanted = sorted({i for i in ids if i})
     found = []
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         where, params = _in(conn, "person_id", chunk)
         found += [
             codec.person_of_raw(r)
@@ -103,13 +98,13 @@ def candidate_cases(
     found: set[str] = set()
     for column, values in (("beneficiary_id", beneficiaries), ("dwelling_address_id", addresses)):
         wanted = sorted({v for v in values if v})
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             sql = (
                 f"SELECT case_id FROM cases WHERE in_active_set AND {column} IN ({_marks(conn, len(chunk))})"
             )
             found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
     wanted = sorted({v for v in named_as_partner if v})
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         sql = (
             "SELECT c.case_id FROM cases c JOIN persons p ON p.person_id = c.beneficiary_id"
             f" WHERE c.in_active_set AND p.partner_id IN ({_marks(conn, len(chunk))})"
@@ -121,7 +116,7 @@ def candidate_cases(
 def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
     """The cases, locked for this transaction, in case id order."""
     out = []
-    for chunk in _chunks(sorted(case_ids)):
+    for chunk in chunks(sorted(case_ids)):
         query = select(CASES).where(CASES.c.case_id.in_(list(chunk))).order_by(CASES.c.case_id)
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=skip_locked)
@@ -150,7 +145,7 @@ def case_persons(
         | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
         | set(moving_to)
     )
-    for chunk in _chunks(addresses):
+    for chunk in chunks(addresses):
         where, params = _in(conn, "address_id", chunk)
         for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params):
             p = codec.person_of_raw(r)
@@ -162,14 +157,14 @@ def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
     """Which of these addresses a protected person lives or lived at since their protection began."""
     t = PROTECTED_ADDRESSES
     found: set[str] = set()
-    for chunk in _chunks(sorted(set(addresses))):
+    for chunk in chunks(sorted(set(addresses))):
         found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(list(chunk)))).scalars())
     return found
 
 
 def windows(conn: Connection, case_ids: Sequence[str]) -> list[Window]:
     out = []
-    for chunk in _chunks(list(case_ids)):
+    for chunk in chunks(list(case_ids)):
         rows = conn.execute(select(WINDOWS.c.body).where(WINDOWS.c.case_id.in_(list(chunk))))
         out += [Window.from_dict(r.body) for r in rows]
     return out
@@ -197,7 +192,7 @@ def open_window_count(conn: Connection) -> int:
 
 def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
     out: dict[str, OpenItem] = {}
-    for chunk in _chunks(list(case_ids)):
+    for chunk in chunks(list(case_ids)):
         rows = conn.execute(
             select(ITEMS).where(ITEMS.c.status == "open", ITEMS.c.case_id.in_(list(chunk)))
         ).mappings()
@@ -215,7 +210,7 @@ def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]
 
 def effects(conn: Connection, event_ids: Sequence[str]) -> dict[str, Effect]:
     found: dict[str, Effect] = {}
-    for chunk in _chunks(list(event_ids)):
+    for chunk in chunks(list(event_ids)):
         rows = conn.execute(
             select(PROCESSED.c.event_id, PROCESSED.c.effects).where(PROCESSED.c.event_id.in_(list(chunk)))
         )

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from eventfilter.adapters.sql import bulk
+from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import SIGN_IN_FAILURES, WEB_SESSIONS
-from eventfilter.adapters.sql.store import SqlStore, aware
+from eventfilter.adapters.sql.store import SqlStore
 
 
 def token_hash(token: str) -> str:

@@ -4,26 +4,20 @@ action) changed, in bulk statements on the transaction's connection."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, update
 
 from eventfilter.adapters.sql import bulk, codec
+from eventfilter.adapters.sql.connection import chunks
 from eventfilter.adapters.sql.models import HOLDS, ITEMS, WINDOWS
 from eventfilter.core.decide import PASS
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.vocabulary import HoldChange
 from eventfilter.records import AuditEntry, BatchChanges, DeadLetter, OpenItem
-
-IN_CHUNK = 500
-
-
-def _chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def text_hash(raw: str) -> str:
@@ -109,7 +103,7 @@ class Writer:
         t = WINDOWS
         still_open = {w.case_id for w in b.windows_open}
         closed = [c for c in b.windows_closed if c not in still_open]
-        for chunk in _chunks(closed):
+        for chunk in chunks(closed):
             conn.execute(delete(t).where(t.c.case_id.in_(chunk)))
         rows = [
             (w.case_id, w.effective_date.isoformat(), w.opened_at, bulk.js(w.to_dict()))

@@ -1,0 +1,78 @@
+"""Opening a database: the engine and its SQLite settings, and the small
+helpers every SQL module shares (a URL fit for a message, chunked IN lists,
+times made aware)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from eventfilter.adapters.sql import bulk, codec
+from eventfilter.errors import StoreError
+
+IN_CHUNK = 500  # ids per IN (...) lookup
+T = TypeVar("T")
+
+# JSON columns through orjson (the standard module is several times slower).
+JSON_CODEC: dict[str, Any] = {"json_serializer": bulk.encode, "json_deserializer": codec.stored_json}
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, **JSON_CODEC)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StoreError(f"The database URL {redact_url(url)} is not usable: {exc}.") from None
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"The database driver {exc.name} is not installed; install eventfilter[postgres] for PostgreSQL."
+        ) from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: replay updates rows all over the file
+    cur.close()
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for a message: without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def missing_database(url: str) -> str:
+    return (
+        f"The database {redact_url(url)} does not exist or holds no eventfilter data; "
+        "check --db (or EVENTFILTER_DB), or create it with `eventfilter db upgrade`."
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite keeps no time zone; every time eventfilter stores is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -1,0 +1,75 @@
+"""The schema: its revision, upgrading it (Alembic, the migrations shipped in
+the package), and refusing a database that is missing or older than this release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, inspect
+from sqlalchemy.exc import SQLAlchemyError
+
+from eventfilter.adapters.sql.connection import first_line, missing_database, redact_url
+from eventfilter.errors import SchemaOutdated, StoreError
+
+if TYPE_CHECKING:
+    from eventfilter.adapters.sql.store import SqlStore
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _alembic(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def revisions(store: SqlStore) -> tuple[str | None, str]:
+    """(the database's schema revision or None, this release's)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with store.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        head = ScriptDirectory.from_config(_alembic(conn)).get_current_head()
+    assert head is not None
+    return current, head
+
+
+def upgrade(store: SqlStore, revision: str = "head") -> tuple[str | None, str]:
+    from alembic import command
+
+    before, head = revisions(store)
+    with store.begin() as conn:
+        command.upgrade(_alembic(conn), revision)
+    return before, head if revision == "head" else revision
+
+
+def ensure_schema(store: SqlStore, create: bool = True) -> None:
+    """A fresh database gets the schema (when `create`, else it is refused);
+    an older one must be upgraded on purpose."""
+    database = store.engine.url.database
+    sqlite_file = store.engine.dialect.name == "sqlite" and database and database != ":memory:"
+    if not create and sqlite_file and not Path(str(database)).exists():
+        raise StoreError(missing_database(store.url))  # connecting would create an empty file
+    try:
+        with store.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"The database {redact_url(store.url)} cannot be opened: {first_line(exc)}."
+        ) from None
+    if not tables:
+        if not create:
+            raise StoreError(missing_database(store.url))
+        upgrade(store)
+        return
+    current, head = revisions(store)
+    if current != head:
+        raise SchemaOutdated(
+            f"The database schema is at revision {current or 'none'} and this release needs {head}; "
+            "run `eventfilter db upgrade`."
+        )
