@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventfilter import fastparse
 from eventfilter.errors import Malformed
-from eventfilter.formats import parse_event, parse_event_fully
+from eventfilter.formats import fastparse, parse_event, parse_event_fully
 
 
 def same_or_aside(line: str | bytes) -> bool:

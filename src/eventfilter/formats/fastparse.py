@@ -3,9 +3,9 @@
 Nearly every line of a national feed is an income report, an address change,
 or a type no rule reads, in its plainest form. For those this module checks
 the contract by hand and builds the same event and the same content hash as
-`formats.parse_event` would. Anything it is not certain about (another type,
+`parse.parse_event_fully` would. Anything it is not certain about (another type,
 an unusual value, a field that breaks the contract) it leaves to
-`formats.parse_event`, which also words the error. The test suite holds the
+`parse.parse_event_fully`, which also words the error. The test suite holds the
 two to the same answers line by line.
 """
 
@@ -20,11 +20,12 @@ from typing import Any
 import orjson
 
 from eventfilter.core import events as ev
+from eventfilter.formats.patterns import COUNTRY, MONTH
 
 _DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
 _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z\Z")
-_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])\Z")
-_COUNTRY = re.compile(r"[A-Z]{2}\Z")
+_MONTH = re.compile(MONTH + r"\Z")
+_COUNTRY = re.compile(COUNTRY + r"\Z")
 _TYPED = frozenset(
     {"address_change", "marital_status_change", "birth", "income_change", "protected_address", "correction"}
 )

@@ -1,0 +1,148 @@
+"""Parsing one line of the contract: a core value, or `Malformed` with one
+plain sentence naming the field."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC
+from sys import intern
+
+import orjson
+from pydantic import ValidationError
+
+from eventfilter.core import events as ev
+from eventfilter.core.facts import Case, Person
+from eventfilter.errors import Malformed
+from eventfilter.formats import fastparse
+from eventfilter.formats.models import (
+    CASE,
+    EVENT,
+    PERSON,
+    AddressChangeIn,
+    BirthIn,
+    CorrectionIn,
+    EventBase,
+    IncomeChangeIn,
+    MaritalChangeIn,
+    ParsedEvent,
+    ProtectedIn,
+)
+from eventfilter.formats.patterns import BOM
+from eventfilter.formats.sentences import describe
+
+
+def parse_event(raw: str | bytes) -> tuple[ev.Event, str]:
+    """The event and its content hash (for telling duplicates from conflicts)."""
+    fast = fastparse.parse(raw)  # the common lines, checked by hand (same answers)
+    if fast is not None:
+        return fast
+    return parse_event_fully(raw)
+
+
+def parse_event_fully(raw: str | bytes) -> tuple[ev.Event, str]:
+    """`parse_event` through the pydantic models: every line can take this way."""
+    strict_json(raw)
+    try:
+        parsed = EVENT.validate_json(raw)
+    except ValidationError as exc:
+        raise Malformed(describe(exc.errors(), skip_tag=True)) from None
+    return to_event(parsed), content_hash(parsed)
+
+
+def strict_json(raw: str | bytes) -> None:
+    """Refuse what is not JSON by RFC 8259 before the models see it: invalid
+    UTF-8 (the same sentence for events and extracts), a byte order mark inside
+    a file, `NaN`, `Infinity` and numbers beyond a double (pydantic's parser
+    would take them, and they crash later), nesting deeper than 1,024."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Malformed(
+                f"The line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at position {exc.start + 1})."
+            ) from None
+    else:
+        text = raw
+    if text.startswith(BOM):
+        raise Malformed(
+            "The line starts with a byte order mark (U+FEFF), which is accepted only at the start of a file."
+        )
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        why = exc.msg.split(":")[0]
+        raise Malformed(f"The line is not valid JSON ({why} at column {exc.colno}).") from None
+
+
+def content_hash(parsed: EventBase) -> str:
+    """Identical events hash alike whatever the key order or unknown fields."""
+    return hashlib.blake2b(parsed.model_dump_json().encode(), digest_size=16).hexdigest()
+
+
+def to_event(p: ParsedEvent) -> ev.Event:
+    recorded = None
+    if p.recorded_at is not None:
+        at = p.recorded_at
+        try:
+            if at.utcoffset():  # another zone: the version stamps compare in UTC
+                at = at.astimezone(UTC)
+        except OverflowError:
+            raise Malformed(f"Field 'recorded_at' ({at.isoformat()}) is out of range in UTC.") from None
+        recorded = intern(at.replace(tzinfo=UTC).isoformat())  # shared by every stamp of that second
+    data: ev.EventData
+    if isinstance(p, AddressChangeIn):
+        d = p.data
+        data = ev.AddressData(d.address_id, d.municipality_code, d.country)
+    elif isinstance(p, MaritalChangeIn):
+        data = ev.MaritalData(p.data.status, p.data.partner_id)
+    elif isinstance(p, BirthIn):
+        b = p.data
+        data = ev.BirthData(b.birth_date, tuple(b.parent_ids), b.address_id, b.municipality_code, b.country)
+    elif isinstance(p, IncomeChangeIn):
+        data = ev.IncomeData(intern(p.data.period), float(p.data.amount), p.data.source)
+    elif isinstance(p, ProtectedIn):
+        data = ev.ProtectedData(p.data.protected)
+    elif isinstance(p, CorrectionIn):
+        data = ev.CorrectionData(p.data.corrects_event_id)
+    else:
+        data = ev.NoData()
+    return ev.Event(p.event_id, p.type, p.person_id, p.effective_date, recorded, data)
+
+
+def parse_person(raw: str | bytes) -> Person:
+    strict_json(raw)
+    try:
+        p = PERSON.validate_json(raw)
+    except ValidationError as exc:
+        raise Malformed(describe(exc.errors())) from None
+    return Person(
+        person_id=p.person_id,
+        birth_date=p.birth_date,
+        alive=p.alive,
+        address_id=p.address_id,
+        municipality_code=p.municipality_code,
+        country=p.country,
+        marital_status=p.marital_status,
+        partner_id=p.partner_id,
+        parent_ids=tuple(p.parent_ids),
+        monthly_income=None if p.monthly_income is None else float(p.monthly_income),
+        income_period=p.income_period,
+        protected_address=p.protected_address,
+    )
+
+
+def parse_case(raw: str | bytes) -> Case:
+    strict_json(raw)
+    try:
+        c = CASE.validate_json(raw)
+    except ValidationError as exc:
+        raise Malformed(describe(exc.errors())) from None
+    return Case(
+        case_id=c.case_id,
+        benefit=c.benefit,
+        beneficiary_id=c.beneficiary_id,
+        municipality_code=c.municipality_code,
+        status=c.status,
+        dwelling_address_id=c.dwelling_address_id,
+        housing_cost=None if c.housing_cost is None else float(c.housing_cost),
+    )

@@ -1,0 +1,15 @@
+"""The field patterns of the contract (contract.md §§ 1-3), written once: the
+pydantic models anchor them with ^…$, the fast parser with \\Z."""
+
+from __future__ import annotations
+
+import re
+
+PERSON_ID = r"[0-9A-Za-z-]{1,64}"
+MONTH = r"[0-9]{4}-(0[1-9]|1[0-2])"
+COUNTRY = r"[A-Z]{2}"
+# No control characters in any text eventfilter stores (PostgreSQL refuses NUL
+# in text; a terminal would obey the others).
+PLAIN = r"[^\x00-\x1f\x7f]*"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+BOM = "\ufeff"
