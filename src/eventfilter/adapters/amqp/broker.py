@@ -1,0 +1,198 @@
+"""The Broker port on RabbitMQ: a consumer of its partitions, taken in their
+senders' order, and the publisher of decisions and dead letters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pika
+import pika.exceptions
+
+from eventfilter.adapters.amqp.topology import (
+    ERROR_HEADER,
+    PUBLISHED_AT,
+    Topology,
+    broker_errors,
+    declare,
+    open_connection,
+)
+from eventfilter.ports import Delivery, OutMessage
+
+
+class PikaBroker:
+    """The Broker port on RabbitMQ."""
+
+    def __init__(
+        self,
+        url: str,
+        topology: Topology,
+        *,
+        member: int = 0,
+        members: int = 1,
+        prefetch: int = 1000,
+        standby_after: float = 10.0,
+    ) -> None:
+        self.url = url
+        self.topology = topology
+        self._buffer: list[Delivery] = []
+        self._order: dict[int, int] = {}  # delivery tag -> the sender's stamp
+        self._prefetch = prefetch
+        self._gathered = False
+        self._subscribed: list[int] = []
+        with broker_errors(url):
+            self._connection = open_connection(url)
+            self._channel = self._connection.channel()
+            declare(self._channel, topology)
+            self._channel.basic_qos(prefetch_count=prefetch)
+            self._out = self._connection.channel()
+            self._out.tx_select()  # publish in batches, each one broker transaction
+            own = [n for n in range(topology.partitions) if n % members == member]
+            self._standby = [n for n in range(topology.partitions) if n % members != member]
+            for n in own:
+                self._subscribe(n)
+        self._standby_at = time.monotonic() + standby_after
+
+    def _subscribe(self, n: int) -> None:
+        queue = self.topology.partition(n)
+        self._subscribed.append(n)
+
+        def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
+            headers = properties.headers or {}
+            published = headers.get(PUBLISHED_AT)
+            if isinstance(published, int):
+                self._order[method.delivery_tag] = published
+            self._buffer.append(
+                Delivery(
+                    body=body,
+                    message_id=properties.message_id,
+                    tag=method.delivery_tag,
+                    redelivered=bool(method.redelivered),
+                    queue=queue,
+                    published_at=published / 1e6 if isinstance(published, int) else None,
+                )
+            )
+
+        self._channel.basic_consume(queue, on_message, auto_ack=False)
+
+    def fetch(self, max_messages: int, max_wait: float) -> list[Delivery]:
+        with broker_errors(self.url):
+            if self._standby and time.monotonic() >= self._standby_at:
+                for n in self._standby:
+                    self._subscribe(n)
+                self._standby = []
+            deadline = time.monotonic() + max_wait
+            while not self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._connection.process_data_events(time_limit=min(left, 0.05))
+            if self._buffer:
+                self._connection.process_data_events(time_limit=0)  # take what has arrived meanwhile
+            if not self._gathered and any(d.redelivered for d in self._buffer):
+                self._gather()
+        self._sort()
+        taken, self._buffer = self._buffer[:max_messages], self._buffer[max_messages:]
+        return taken
+
+    def _gather(self, most: float = 5.0, settle: float = 0.25) -> None:
+        """After a reconnect: wait until the broker has handed back what an
+        earlier connection held, so that it can be put back in order: until the
+        prefetch window is full, or none of the subscribed partitions holds a
+        message ready for delivery any more and nothing more has come in for
+        `settle` seconds (a message the queue has already counted as handed to
+        us may still be on its way through the broker when the count reads
+        zero), or `most` seconds have passed. A condition, not a pause: a busy
+        broker may take its time."""
+        self._gathered = True
+        until = time.monotonic() + most
+        while len(self._buffer) < self._prefetch and time.monotonic() < until:
+            self._connection.process_data_events(time_limit=0.05)
+            if self._ready() == 0:
+                held = len(self._buffer)
+                self._connection.process_data_events(time_limit=settle)
+                if len(self._buffer) == held and self._ready() == 0:
+                    return
+
+    def _ready(self) -> int:
+        """Messages waiting for delivery in the partitions this consumer takes."""
+        return sum(
+            self._channel.queue_declare(self.topology.partition(n), passive=True).method.message_count
+            for n in self._subscribed
+        )
+
+    def _sort(self) -> None:
+        """The buffered messages in their senders' order, when every one is stamped."""
+        order = self._order
+        if len(self._buffer) > 1 and all(d.tag in order for d in self._buffer):
+            self._buffer.sort(key=lambda d: order[d.tag])
+
+    def ack(self, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        top = max(d.tag for d in deliveries)
+        with broker_errors(self.url):
+            if all(d.tag > top for d in self._buffer):  # nothing still waiting lies below: one ack for all
+                self._channel.basic_ack(delivery_tag=top, multiple=True)
+            else:  # put in order past messages still waiting: acknowledge exactly these
+                for d in deliveries:
+                    self._channel.basic_ack(delivery_tag=d.tag)
+        for d in deliveries:
+            self._order.pop(d.tag, None)
+
+    def publish(self, messages: Sequence[OutMessage]) -> None:
+        if not messages:
+            return
+        with broker_errors(self.url):
+            for m in messages:
+                self._out.basic_publish(
+                    self.topology.decisions,
+                    m.routing_key,
+                    m.body,
+                    pika.BasicProperties(
+                        delivery_mode=pika.DeliveryMode.Persistent,
+                        content_type="application/json",
+                        message_id=m.message_id,
+                    ),
+                )
+            self._out.tx_commit()
+
+    def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
+        if not deliveries:
+            return
+        with broker_errors(self.url):
+            for d, reason in deliveries:
+                self._out.basic_publish(
+                    self.topology.dead_exchange,
+                    "",
+                    d.body,
+                    pika.BasicProperties(
+                        delivery_mode=pika.DeliveryMode.Persistent,
+                        message_id=d.message_id,
+                        headers={ERROR_HEADER: reason, "x-eventfilter-queue": d.queue},
+                    ),
+                )
+            self._out.tx_commit()
+
+    def lag(self) -> int | None:
+        with broker_errors(self.url):
+            total = 0
+            for n in range(self.topology.partitions):
+                total += self._channel.queue_declare(
+                    self.topology.partition(n), passive=True
+                ).method.message_count
+            return total
+
+    def idle(self, seconds: float) -> None:
+        with broker_errors(self.url):
+            self._connection.sleep(seconds)
+
+    def close(self) -> None:
+        self._buffer = []
+        self._order = {}
+        try:
+            if self._connection.is_open:
+                self._connection.close()
+        except (pika.exceptions.AMQPError, OSError):
+            pass  # the connection is gone either way; the broker returns what was not acknowledged
