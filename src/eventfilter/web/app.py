@@ -29,10 +29,11 @@ from eventfilter.application import App
 from eventfilter.errors import AccessDenied, Busy, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.records import Caseworker, HoldView
 from eventfilter.service import queries
-from eventfilter.service.corrections import CORRECTABLE, Correction
+from eventfilter.service.corrections import CORRECTABLE
 from eventfilter.service.review_actions import ReviewService
 from eventfilter.web import views
 from eventfilter.web.auth import Authenticator
+from eventfilter.web.forms import form_corrections, form_day, form_field, local_target
 from eventfilter.web.sessions import ROTATE, ServerSessions
 
 HERE = Path(__file__).resolve().parent
@@ -182,17 +183,17 @@ class Pages:
     # -- signing in and out -----------------------------------------------------------------
     def login_form(self, request: Request, next: str = "/") -> Response:
         if self.caseworker(request) is not None:
-            return RedirectResponse(_safe(next), status_code=303)
-        return self.render(request, "login.html", None, next=_safe(next))
+            return RedirectResponse(local_target(next), status_code=303)
+        return self.render(request, "login.html", None, next=local_target(next))
 
     async def login(self, request: Request) -> Response:
         form = await request.form()
-        target = _safe(_field(form, "next") or "/")
+        target = local_target(form_field(form, "next") or "/")
         retry = RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-        if not self.csrf_ok(request, _field(form, "csrf")):
+        if not self.csrf_ok(request, form_field(form, "csrf")):
             self.flash(request, "The sign-in form had expired; please sign in again.", "error")
             return RedirectResponse("/login", status_code=303)
-        username = _field(form, "username").strip()[:100]
+        username = form_field(form, "username").strip()[:100]
         now = self.app.clock()
         keys = [f"account:{username.lower()}", f"address:{self.client_address(request)}"]
         locked = self._locked_for(keys, now)
@@ -200,7 +201,7 @@ class Pages:
             # no password is checked while locked: the limit is no oracle
             self.flash(request, f"Too many failed sign-ins; try again in {locked} minutes.", "error")
             return retry
-        cw = self.auth.from_form(username, _field(form, "password"))
+        cw = self.auth.from_form(username, form_field(form, "password"))
         if cw is None:
             self.sessions.failed(keys, now)
             self.flash(request, "That caseworker id and password do not match an active caseworker.", "error")
@@ -223,7 +224,7 @@ class Pages:
 
     async def logout(self, request: Request) -> Response:
         form = await request.form()
-        if self.csrf_ok(request, _field(form, "csrf")):
+        if self.csrf_ok(request, form_field(form, "csrf")):
             request.session.clear()  # the session is deleted on the server
         return RedirectResponse("/login", status_code=303)
 
@@ -309,16 +310,16 @@ class Pages:
             return self.to_login(request)
         form = await request.form()
         back = RedirectResponse(f"/items/{item_id}", status_code=303)
-        if not self.csrf_ok(request, _field(form, "csrf")):
+        if not self.csrf_ok(request, form_field(form, "csrf")):
             self.flash(
                 request, "The page was out of date; nothing was done. Your note is kept; try again.", "error"
             )
             return back
-        note = _field(form, "note").strip() or None
+        note = form_field(form, "note").strip() or None
         try:
-            fixes = _corrections(form)
+            fixes = form_corrections(form)
             result = ReviewService(self.app).resolve(
-                item_id, _field(form, "action"), cw.caseworker_id, note, fixes
+                item_id, form_field(form, "action"), cw.caseworker_id, note, fixes
             )
         except (AccessDenied, NotFound) as exc:
             return self.problem(request, cw, exc)
@@ -334,13 +335,13 @@ class Pages:
         if cw is None:
             return JSONResponse({"saved": False, "signed_in": False}, status_code=401)
         form = await request.form()
-        if not self.csrf_ok(request, request.headers.get("x-csrf-token") or _field(form, "csrf")):
+        if not self.csrf_ok(request, request.headers.get("x-csrf-token") or form_field(form, "csrf")):
             return JSONResponse({"saved": False, "error": "stale page"}, status_code=403)
         try:
             ReviewService(self.app).page(item_id, as_caseworker=cw.caseworker_id)  # may they see it at all
         except (AccessDenied, NotFound):
             return JSONResponse({"saved": False}, status_code=403)
-        self.review.save_draft(cw.caseworker_id, item_id, _field(form, "note")[:20_000], self.app.clock())
+        self.review.save_draft(cw.caseworker_id, item_id, form_field(form, "note")[:20_000], self.app.clock())
         return JSONResponse({"saved": True})
 
     def case(self, request: Request, case_id: str) -> Response:
@@ -361,7 +362,7 @@ class Pages:
         )
 
     def _holds(self, request: Request, cw: Caseworker, as_of: str) -> tuple[list[HoldView], date | None]:
-        day, error = _day(as_of)
+        day, error = form_day(as_of)
         if error:
             self.flash(request, error, "error")
         return [h for h in queries.holds(self.app.review, day) if cw.may_see(h.municipality_code)], day
@@ -387,36 +388,3 @@ class Pages:
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-
-
-def _field(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""
-
-
-def _corrections(form: Any) -> list[Correction]:
-    """The redecide form's rows: person, field, value (empty rows ignored)."""
-    people, fields, values = (
-        form.getlist("fact_person"),
-        form.getlist("fact_field"),
-        form.getlist("fact_value"),
-    )
-    out = []
-    for person, field, value in zip(people, fields, values, strict=False):
-        if isinstance(person, str) and person.strip():
-            out.append(Correction.parse(f"{person.strip()}.{field}={value}"))
-    return out
-
-
-def _day(text: str) -> tuple[date | None, str | None]:
-    if not text:
-        return None, None
-    try:
-        return date.fromisoformat(text), None
-    except ValueError:
-        return None, f"{text!r} is not a date that exists (YYYY-MM-DD); showing the holds in force now."
-
-
-def _safe(target: str) -> str:
-    """Only local paths after sign-in (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
