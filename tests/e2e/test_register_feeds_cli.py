@@ -257,6 +257,14 @@ def test_whatif_of_the_example_pack_changes_only_what_its_rule_reads(cli: Cli, t
     assert (tmp_path / "eventfilter.db").read_bytes() == before
 
 
+def test_whatif_decides_the_same_with_its_sides_at_once_or_one_after_the_other(cli: Cli) -> None:
+    args = ["whatif", str(SAMPLES / "events.jsonl"), "--rules", str(EXAMPLE_PACK), *FROM_SAMPLES, "--json"]
+    at_once, in_turn = cli(*args, "--parallel"), cli(*args, "--sequential")
+    assert at_once.returncode == 0 and in_turn.returncode == 0, at_once.stderr + in_turn.stderr
+    report = json.loads(at_once.stdout)
+    assert report["decisions_changed"] > 0 and report == json.loads(in_turn.stdout)
+
+
 def test_whatif_refuses_a_broken_pack_and_careless_arguments(cli: Cli, tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text(DEFAULT_PACK.read_text().replace('reference = "aktivloven § 25"', 'reference = ""', 1))
