@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from eventfilter.core.facts import Effect
+from eventfilter.core.facts import Effect, Group
 from eventfilter.core.state import RegisterState
 from tests.helpers import event, income, move, person, to_event, to_person
 
@@ -85,7 +85,7 @@ def test_a_correction_restores_what_the_withdrawn_event_replaced() -> None:
     apply(s, event("correction", "X", {"corrects_event_id": "w"}), {"w": effect})
     x = s.persons["X"]
     assert x.address_id == "A"
-    assert x.version("address") is None  # back to the extract's fact
+    assert x.version(Group.ADDRESS) is None  # back to the extract's fact
 
 
 def test_a_correction_leaves_a_fact_that_a_later_event_has_set_since() -> None:

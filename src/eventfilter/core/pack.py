@@ -96,10 +96,13 @@ class BenefitSpec:
     parameters: dict[str, Parameter]
     _cache: dict[date, Params] = field(default_factory=dict, compare=False, repr=False)
     suspend_criteria: frozenset[str] = field(init=False, compare=False)
+    _changes: tuple[date, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         suspend = frozenset(n for n, c in self.criteria.items() if c.consequence == "suspend")
         object.__setattr__(self, "suspend_criteria", suspend)
+        changes = sorted({v.valid_from for p in self.parameters.values() for v in p.values[1:]})
+        object.__setattr__(self, "_changes", tuple(changes))
 
     def params_on(self, on: date) -> Params:
         cached = self._cache.get(on)
@@ -118,14 +121,8 @@ class BenefitSpec:
 
     def change_dates(self, after: date, through: date) -> list[date]:
         """The dates in (after, through] on which a parameter takes a new value."""
-        return sorted(
-            {
-                v.valid_from
-                for p in self.parameters.values()
-                for v in p.values[1:]
-                if after < v.valid_from <= through
-            }
-        )
+        changes = self._changes
+        return list(changes[bisect_right(changes, after) : bisect_right(changes, through)])
 
 
 @dataclass(frozen=True)

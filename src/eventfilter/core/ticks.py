@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case
@@ -40,9 +41,9 @@ class Crossing:
     kind: str  # CAME_OF_AGE, AGE_BAND_CHANGED, PARAMETERS_CHANGED
     subject: str  # the person, or the parameter
     rule: str  # the parameter compared with (an age limit), or the parameter itself
-    before: object  # the value compared the day before (an age, a parameter value)
-    after: object  # and on the day
-    threshold: object = None  # the age limit, for an age
+    before: Any  # the value compared the day before (an age, a parameter value)
+    after: Any  # and on the day
+    threshold: Any = None  # the age limit, for an age
 
 
 def tick_id(case_id: str, day: date, kind: str) -> str:
@@ -71,17 +72,23 @@ def crossings(
         for name in sorted(n for n in p1 if p1[n] != p0.get(n)):
             out.append(Crossing(day, PARAMETERS_CHANGED, name, name, p0.get(name), p1[name]))
     model = MODELS[spec.model]
-    ages = [(n, CAME_OF_AGE, False) for n in sorted(model.member_ages)]
-    ages += [(n, AGE_BAND_CHANGED, True) for n in sorted(model.beneficiary_ages)]
+    # the limits in force on the period's dates (a limit may itself change)
+    first, last = spec.params_on(after + ONE_DAY), spec.params_on(through)
+    ages = [(n, CAME_OF_AGE, False, sorted({first.num(n), last.num(n)})) for n in sorted(model.member_ages)]
+    ages += [
+        (n, AGE_BAND_CHANGED, True, sorted({first.num(n), last.num(n)}))
+        for n in sorted(model.beneficiary_ages)
+    ]
+    if not ages:
+        return out
     for person in readers(case, state):
         born = person.birth_date
         if born is None or not person.alive:
             continue
-        for name, kind, own in ages:
+        for name, kind, own, limits in ages:
             if own and person.person_id != case.beneficiary_id:
                 continue
-            # the limit in force on the period's dates (a limit may itself change)
-            for limit in sorted({spec.params_on(d).num(name) for d in (after + ONE_DAY, through)}):
+            for limit in limits:
                 day = reaches(born, int(limit))
                 if after < day <= through and spec.params_on(day).num(name) == limit:
                     out.append(Crossing(day, kind, person.person_id, name, int(limit) - 1, int(limit), limit))

@@ -140,9 +140,12 @@ class Writer:
         holds_placed: list[list[Any]] = []
         placed: dict[str | None, list[Any]] = {}  # case -> its hold placed in this batch
         param_sets: dict[str, tuple[Any, ...]] = {}
+        stamps: dict[datetime, Any] = {}  # a batch's decisions share one or a few times
         for rec in b.decisions:
             d = rec.decision
-            at = bulk.stamp(conn, rec.decided_at)
+            at = stamps.get(rec.decided_at)
+            if at is None:
+                at = stamps[rec.decided_at] = bulk.stamp(conn, rec.decided_at)
             # The full evaluations (checks, members) for what a caseworker reads;
             # a plain pass off the queue keeps the summary the contract shows.
             full = d.outcome != PASS or rec.item is not None
