@@ -29,6 +29,7 @@ class _Strict(BaseModel):
 class DatedValueIn(_Strict):
     valid_from: date
     value: float | str | list[str]
+    reference: Text | None = None  # the legal basis of this value, where it has its own
 
 
 class ParameterIn(_Strict):
@@ -170,7 +171,7 @@ def build_pack(parsed: PackIn, where: str) -> RulePack:
 
 
 def _parameter(name: str, p: ParameterIn) -> Parameter:
-    values = tuple(DatedValue(v.valid_from, _value(v.value)) for v in p.values)
+    values = tuple(DatedValue(v.valid_from, _value(v.value), v.reference) for v in p.values)
     return Parameter(name, values, p.reference, p.description)
 
 

@@ -183,7 +183,8 @@ def test_every_decision_names_the_rule_pack_and_parameter_values(pack: RulePack)
     w = World(pack, [person("B")], [case("C", KY, "B")])
     rec = w.decision(income("B", 1000)).to_record()
     assert rec["rule_pack"] == "default 2026.1"
-    assert rec["parameters"]["rate_30plus_no_provider"] == 12800
+    # each parameter: the value used and the date it took effect (no reference of its own here)
+    assert rec["parameters"]["rate_30plus_no_provider"] == {"value": 12800, "valid_from": "2026-01-01"}
 
 
 def test_a_window_survives_serialisation(pack: RulePack) -> None:

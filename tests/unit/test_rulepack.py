@@ -134,6 +134,15 @@ def test_a_blank_legal_reference_is_refused(tmp_path: Path) -> None:
         load_pack(write(tmp_path, 'reference = "aktivloven § 25"', 'reference = "   "'))
 
 
+def test_a_blank_reference_of_one_value_is_refused_naming_the_parameter(tmp_path: Path) -> None:
+    old = "values = [{ valid_from = 2026-01-01, value = 12800 }]"
+    new = 'values = [{ valid_from = 2026-01-01, value = 12800, reference = " " }]'
+    with pytest.raises(
+        ConfigError, match=r"rate_30plus_no_provider.*reference|reference.*rate_30plus_no_provider"
+    ):
+        load_pack(write(tmp_path, old, new))
+
+
 def test_the_pack_says_from_when_it_is_in_force(pack: RulePack) -> None:
     assert pack.in_force_from == date(2026, 1, 1)
     assert pack.benefits["kontanthjaelp"].change_dates(date(2026, 1, 1), date(2027, 1, 1)) == []

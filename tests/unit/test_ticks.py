@@ -86,12 +86,13 @@ def test_forsorjningsstod_a_child_turning_18_no_longer_adds_to_the_norm(pack: Ru
     assert d.before is not None and d.after is not None and d.after.amount != d.before.amount
 
 
-def pack_with_new_rate(tmp_path: Path, new: int, on: str = "2026-07-01") -> RulePack:
+def pack_with_new_rate(tmp_path: Path, new: int, on: str = "2026-07-01", reference: str = "") -> RulePack:
     text = default_pack_path().read_text()
     old = "values = [{ valid_from = 2026-01-01, value = 12800 }]"
     assert old in text
     path = tmp_path / "pack.toml"
-    dated = f"{{ valid_from = {on}, value = {new} }}"
+    own = f', reference = "{reference}"' if reference else ""
+    dated = f"{{ valid_from = {on}, value = {new}{own} }}"
     path.write_text(text.replace(old, f"values = [{{ valid_from = 2026-01-01, value = 12800 }}, {dated}]"))
     return load_pack(path)
 
@@ -105,7 +106,26 @@ def test_a_rate_change_that_pushes_a_household_over_the_limit_suspends(tmp_path:
     assert d.hold == "place"
     changed = d.reasons[-1]
     assert (changed.before, changed.after) == (12800, 12000) and "rate_30plus_no_provider" in changed.message
-    assert d.parameters is not None and d.parameters["rate_30plus_no_provider"] == 12000
+    assert d.parameters is not None
+    assert d.parameters["rate_30plus_no_provider"] == {"value": 12000, "valid_from": "2026-07-01"}
+
+
+def test_a_value_with_its_own_legal_reference_is_decided_and_explained_with_it(tmp_path: Path) -> None:
+    basis = "bekendtgørelse nr. 1234 af 2026-06-15"
+    pack = pack_with_new_rate(tmp_path, 12000, reference=basis)
+    w = world(pack, [person("B", "1980-01-01", monthly_income=12500)], [case("C", "kontanthjaelp", "B")])
+    [d] = tick(w, "C", "2026-12-31")
+    assert d.parameters is not None
+    assert d.parameters["rate_30plus_no_provider"] == {
+        "value": 12000,
+        "valid_from": "2026-07-01",
+        "reference": basis,
+    }
+    changed = d.reasons[-1]
+    assert changed.code == "parameters_changed" and changed.legal_ref == basis and basis in changed.message
+    # the first value has none of its own: the parameter's reference serves, and no key is recorded
+    first = pack.benefits["kontanthjaelp"].params_on(date(2026, 1, 1)).as_record()
+    assert "reference" not in first["rate_30plus_no_provider"]
 
 
 def test_a_rate_change_that_changes_only_the_amount_passes(tmp_path: Path) -> None:

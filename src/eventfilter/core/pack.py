@@ -25,6 +25,7 @@ T = TypeVar("T")
 class DatedValue:
     valid_from: date
     value: ParamValue
+    reference: str | None = None  # this value's own legal reference, where the pack gives one
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +53,21 @@ class CriterionSpec:
 class Params:
     """Parameter values in force on one date, as plain attributes for rules."""
 
-    __slots__ = ("_memo", "_used", "_values", "key")
+    __slots__ = ("_memo", "_record", "_used", "_values", "key")
 
     def __init__(self, values: dict[str, DatedValue]) -> None:
         self._values = values
         self._memo: dict[object, object] = {}
         self._used = {name: plain(v.value) for name, v in values.items()}
-        # Names the set of values, so a store keeps each set once.
-        canonical = json.dumps(self._used, sort_keys=True, separators=(",", ":"))
+        # What a decision records of each parameter: the value, the date it took
+        # effect, and its own legal reference where the pack gives one per value.
+        self._record: dict[str, dict[str, ParamValue]] = {
+            name: {"value": self._used[name], "valid_from": v.valid_from.isoformat()}
+            | ({"reference": v.reference} if v.reference else {})
+            for name, v in values.items()
+        }
+        # Names the set, so a store keeps each set once.
+        canonical = json.dumps(self._record, sort_keys=True, separators=(",", ":"))
         self.key = hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
 
     def num(self, name: str) -> float:
@@ -74,7 +82,12 @@ class Params:
         value = self._values[name].value
         return value if isinstance(value, tuple) else (str(value),)
 
-    def as_record(self) -> dict[str, ParamValue]:
+    def as_record(self) -> dict[str, dict[str, ParamValue]]:
+        """Per parameter: its value, its valid_from and (where given) the value's reference."""
+        return self._record
+
+    def values(self) -> dict[str, ParamValue]:
+        """Per parameter: its value alone."""
         return self._used
 
     def resolved(self, build: Callable[[Params], T]) -> T:

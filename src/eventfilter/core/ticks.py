@@ -68,7 +68,7 @@ def crossings(
         return []
     out: list[Crossing] = []
     for day in spec.change_dates(after, through):
-        p0, p1 = spec.params_on(day - ONE_DAY).as_record(), spec.params_on(day).as_record()
+        p0, p1 = spec.params_on(day - ONE_DAY).values(), spec.params_on(day).values()
         for name in sorted(n for n in p1 if p1[n] != p0.get(n)):
             out.append(Crossing(day, PARAMETERS_CHANGED, name, name, p0.get(name), p1[name]))
     model = MODELS[spec.model]
@@ -100,10 +100,14 @@ def crossing_reason(spec: BenefitSpec, c: Crossing, shown_person: str) -> Reason
     """The reason a date-triggered decision gives: who or what, the rule, its
     legal reference and the values compared."""
     param = spec.parameters[c.rule]
+    # the new value's own legal basis where the pack gives one, else the parameter's
+    reference = (
+        (param.at(c.day).reference or param.reference) if c.kind == PARAMETERS_CHANGED else param.reference
+    )
     if c.kind == PARAMETERS_CHANGED:
         message = (
             f"Parameter {c.rule} takes a new value on {c.day.isoformat()}: {_plain(c.before)} → "
-            f"{_plain(c.after)} ({param.reference})."
+            f"{_plain(c.after)} ({reference})."
         )
     elif c.kind == AGE_BAND_CHANGED:
         message = (
@@ -115,9 +119,7 @@ def crossing_reason(spec: BenefitSpec, c: Crossing, shown_person: str) -> Reason
             f"{shown_person} turns {_plain(c.after)} on {c.day.isoformat()} and is no longer a child "
             f"({c.rule} = {_plain(c.threshold)})."
         )
-    return Reason(
-        c.kind, message, f"{spec.name}.{c.rule}", param.reference, _value(c.before), _value(c.after)
-    )
+    return Reason(c.kind, message, f"{spec.name}.{c.rule}", reference, _value(c.before), _value(c.after))
 
 
 def aged_category(spec: BenefitSpec, before: Evaluation, after: Evaluation) -> Reason:
