@@ -194,21 +194,18 @@ class Engine:
             hold = LIFT
         if hold is not None:
             self.book.dirty.add(case_id)
-        params = spec.params_on(on)
-        return Decision(
-            decision_id=decision_id(case_id, [tag]),
+        return self._on_case(
+            case,
+            spec,
+            on,
+            named_by=(tag,),
             event_ids=(),
             person_id=case.beneficiary_id,
-            case_id=case_id,
-            benefit=case.benefit,
             outcome=outcome,
-            reasons=tuple(reasons),
-            before=redacted(before, hide, REDACTED),
-            after=redacted(after, hide, REDACTED),
-            rule_pack=self.pack.label,
-            effective_date=on,
-            parameters=params.as_record(),
-            parameter_set=params.key,
+            reasons=reasons,
+            before=before,
+            after=after,
+            hide=hide,
             hold=hold,
         )
 
@@ -262,21 +259,19 @@ class Engine:
         if early is not None:
             reasons.append(early)
         hold = self._hold(case, outcome, window, after)
-        params = spec.params_on(window.effective_date)
-        decision = Decision(
-            decision_id=decision_id(case.case_id, window.event_ids),
-            event_ids=tuple(window.event_ids),
+        ids = tuple(window.event_ids)
+        decision = self._on_case(
+            case,
+            spec,
+            window.effective_date,
+            named_by=ids,
+            event_ids=ids,
             person_id=window.person_id,
-            case_id=case.case_id,
-            benefit=case.benefit,
             outcome=outcome,
-            reasons=tuple(reasons),
-            before=redacted(window.before, hide, REDACTED),
-            after=redacted(after, hide, REDACTED),
-            rule_pack=self.pack.label,
-            effective_date=window.effective_date,
-            parameters=params.as_record(),
-            parameter_set=params.key,
+            reasons=reasons,
+            before=window.before,
+            after=after,
+            hide=hide,
             hold=hold,
             event_types=tuple(window.types),
         )
@@ -323,11 +318,47 @@ class Engine:
             case.hold_event_ids = ids
             self.book.dirty.add(case.case_id)
             hold = PLACE
-        params = spec.params_on(day)
-        return Decision(
-            decision_id=decision_id(case.case_id, ids),
+        return self._on_case(
+            case,
+            spec,
+            day,
+            named_by=ids,
             event_ids=ids,
             person_id=case.beneficiary_id,
+            outcome=outcome,
+            reasons=reasons,
+            before=before,
+            after=after,
+            hide=hide,
+            hold=hold,
+            event_types=(TICK,),
+        )
+
+    def _on_case(
+        self,
+        case: Case,
+        spec: BenefitSpec,
+        on: date,
+        *,
+        named_by: Iterable[str],
+        event_ids: tuple[str, ...],
+        person_id: str,
+        outcome: str,
+        reasons: Iterable[Reason],
+        before: Evaluation,
+        after: Evaluation,
+        hide: HideAddress,
+        hold: str | None,
+        event_types: tuple[str, ...] = (),
+    ) -> Decision:
+        """A decision on a case, however it came about (a window, a tick, a redecide):
+        its id from the case and `named_by`, the pack and the parameters in force on
+        `on` recorded with it, every address that must stay hidden masked."""
+        params = spec.params_on(on)
+        return Decision(
+            decision_id=decision_id(case.case_id, named_by),
+            event_ids=event_ids,
+            person_id=person_id,
             case_id=case.case_id,
             benefit=case.benefit,
             outcome=outcome,
@@ -335,11 +366,11 @@ class Engine:
             before=redacted(before, hide, REDACTED),
             after=redacted(after, hide, REDACTED),
             rule_pack=self.pack.label,
-            effective_date=day,
+            effective_date=on,
             parameters=params.as_record(),
             parameter_set=params.key,
             hold=hold,
-            event_types=(TICK,),
+            event_types=event_types,
         )
 
     def _hider(self, beneficiary_protected: bool) -> HideAddress:
