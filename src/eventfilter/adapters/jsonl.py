@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from eventfilter.adapters.files import open_input
 from eventfilter.core.decision import Decision
 from eventfilter.errors import InputError
 from eventfilter.formats import decision_line
@@ -40,15 +41,10 @@ class JsonlSource:
                 raise InputError(f"The file {path} cannot be read: {exc.strerror}.") from None
 
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
-        stream: IO[bytes]
         if self.path == STDIN:
             yield from self._lines(sys.stdin.buffer)
             return
-        try:
-            stream = open(self.path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputError(f"The file {self.path} cannot be read: {exc.strerror}.") from None
-        with stream:
+        with open_input(self.path) as stream:
             yield from self._lines(stream)
 
     def _lines(self, stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -17,6 +17,7 @@ from eventfilter.adapters.cpr.layout import (
     START,
 )
 from eventfilter.adapters.cpr.records import PersonRecords, Record, SnapshotParser, Unreadable
+from eventfilter.adapters.files import open_input
 from eventfilter.errors import InputError
 from eventfilter.records import Extract, SnapshotRead
 
@@ -53,11 +54,7 @@ class CprExtract:
         self.header = Extract(SOURCE, path, production, previous, self._digest)
 
     def __iter__(self) -> Iterator[SnapshotRead]:
-        try:
-            stream: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputError(f"The file {self.path} cannot be read: {exc.strerror}.") from None
-        with stream:
+        with open_input(self.path) as stream:
             for read in self._read(stream):
                 yield replace(read, file=self.name)
 

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, tostring
 
+from eventfilter.adapters.files import open_input
 from eventfilter.adapters.xmlsafe import XmlRefused, child, children, iter_elements, local, text
 from eventfilter.core.facts import Group, Person
 from eventfilter.core.snapshots import CARRIED, CHILD, PARENT, PARTNER, Snapshot, Withdrawn
@@ -106,11 +107,7 @@ class NavetFile:
             raise InputError(f"The file {path} is not a Navet notification: it holds no XML.")
 
     def __iter__(self) -> Iterator[SnapshotRead]:
-        try:
-            stream: IO[bytes] = open(self.path, "rb")  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputError(f"The file {self.path} cannot be read: {exc.strerror}.") from None
-        with stream:
+        with open_input(self.path) as stream:
             for read in self._read(_Counting(stream, self)):
                 yield replace(read, file=self.name)
 
