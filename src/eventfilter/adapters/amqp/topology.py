@@ -38,6 +38,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
+from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import BrokerError, BrokerSetupError
 
 PUBLISHED_AT = "x-published-at-us"  # microseconds since the epoch (AMQP tables carry no floats)
@@ -79,14 +80,6 @@ class Topology:
         return [self.events, self.dead_exchange, self.decisions]
 
 
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
-    return url
-
-
 PLUGIN_MISSING = (
     "RabbitMQ at {url} lacks the consistent-hash exchange eventfilter partitions events with; "
     "enable it with `rabbitmq-plugins enable rabbitmq_consistent_hash_exchange` and start again."
@@ -103,15 +96,15 @@ def broker_errors(url: str) -> Iterator[None]:
         raise  # our own mistake in a message, not the broker's state
     except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ConnectionClosedByBroker) as exc:
         if "exchange type" in exc.reply_text:
-            raise BrokerSetupError(PLUGIN_MISSING.format(url=_redact(url))) from None
+            raise BrokerSetupError(PLUGIN_MISSING.format(url=redact_url(url))) from None
         if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
             raise BrokerError(
-                f"RabbitMQ at {_redact(url)} closed the connection: {exc.reply_text}."
+                f"RabbitMQ at {redact_url(url)} closed the connection: {exc.reply_text}."
             ) from None
-        raise BrokerError(f"RabbitMQ at {_redact(url)} refused: {exc.reply_text}.") from None
+        raise BrokerError(f"RabbitMQ at {redact_url(url)} refused: {exc.reply_text}.") from None
     except (pika.exceptions.AMQPError, OSError) as exc:
         text = str(exc) or type(exc).__name__
-        raise BrokerError(f"RabbitMQ at {_redact(url)} is not reachable ({text}).") from None
+        raise BrokerError(f"RabbitMQ at {redact_url(url)} is not reachable ({text}).") from None
 
 
 def open_connection(url: str, heartbeat: int = 30) -> pika.BlockingConnection:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from eventfilter.adapters.sql import bulk, codec
+from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import StoreError
 
 IN_CHUNK = 500  # ids per IN (...) lookup
@@ -44,16 +45,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: replay updates rows all over the file
     cur.close()
-
-
-def redact_url(url: str) -> str:
-    """A URL fit for a message: without its password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
-    return url
 
 
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:

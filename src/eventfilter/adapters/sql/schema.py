@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from eventfilter.adapters.sql.connection import first_line, missing_database, redact_url
+from eventfilter.adapters.sql.connection import first_line, missing_database
+from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import SchemaOutdated, StoreError
 
 if TYPE_CHECKING:

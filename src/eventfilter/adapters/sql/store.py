@@ -22,7 +22,6 @@ from eventfilter.adapters.sql.connection import (
     chunks,
     first_line,
     make_engine,
-    redact_url,
 )
 from eventfilter.adapters.sql.lease import Lease
 from eventfilter.adapters.sql.models import (
@@ -43,6 +42,7 @@ from eventfilter.adapters.sql.writes import (
     _person_tuple,
     _remember_protected,
 )
+from eventfilter.adapters.urls import redact_url
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.facts import Case, Person, extract_over
 from eventfilter.errors import StoreError
