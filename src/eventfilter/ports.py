@@ -34,7 +34,7 @@ class Delivery:
 
     body: bytes
     message_id: str | None
-    tag: int  # the broker's delivery tag: acknowledging a tag acknowledges all before it
+    tag: int  # the broker's delivery tag, counted per queue
     redelivered: bool
     queue: str
     published_at: float | None = None  # when the sender published it (epoch seconds), if it said

@@ -64,6 +64,44 @@ def test_events_are_partitioned_by_person_and_kept_in_order(rabbitmq: str, topol
         broker.close()
 
 
+def test_a_batch_in_delivery_order_is_acknowledged_in_one_frame(rabbitmq: str, topology: Topology) -> None:
+    """Per partition, one acknowledgement with `multiple` for the oldest
+    outstanding run, one each only for the tags lying past messages still in hand."""
+    lines = [json.dumps(income("P", i, event_id=f"e{i}")).encode() for i in range(30)]
+    publish_events(rabbitmq, topology, lines)
+    broker = PikaBroker(rabbitmq, topology, prefetch=100)
+    sent: list[tuple[int, bool]] = []
+    try:
+        got = fetch_all(broker, 30)
+        [queue] = {d.queue for d in got}  # one person: one partition, one channel
+        channel = broker._consumers[queue]
+        real = channel.basic_ack
+
+        def spy(delivery_tag: int = 0, multiple: bool = False) -> None:
+            sent.append((delivery_tag, multiple))
+            real(delivery_tag=delivery_tag, multiple=multiple)
+
+        channel.basic_ack = spy
+        tags = [d.tag for d in got]
+        assert tags == sorted(tags)
+        broker.ack(got[:10])
+        assert sent == [(tags[9], True)]
+        sent.clear()
+        broker.ack([got[12], got[20]])  # past got[10], got[11] that are still in hand
+        assert sent == [(tags[12], False), (tags[20], False)]
+        sent.clear()
+        broker.ack(got[10:12] + got[13:20] + got[21:])
+        assert sent == [(tags[29], True)]
+        assert broker.lag() == 0
+    finally:
+        broker.close()
+    again = PikaBroker(rabbitmq, topology, prefetch=100)
+    try:
+        assert again.fetch(10, 0.5) == []  # nothing was left unacknowledged
+    finally:
+        again.close()
+
+
 def test_unacknowledged_messages_come_back_after_a_crash(rabbitmq: str, topology: Topology) -> None:
     publish_events(rabbitmq, topology, [json.dumps(move("P", "A", event_id="m")).encode()])
     first = PikaBroker(rabbitmq, topology)
@@ -151,6 +189,28 @@ def test_decisions_and_dead_letters_are_published(rabbitmq: str, topology: Topol
             method, props, body = channel.basic_get(topology.dead_queue, auto_ack=True)
         assert method is not None and body == b"not json"
         assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
+    finally:
+        connection.close()
+        broker.close()
+
+
+def test_a_large_publication_arrives_whole_and_in_order(rabbitmq: str, topology: Topology) -> None:
+    """The messages of one publication go out with its commit, all of them."""
+    broker = PikaBroker(rabbitmq, topology)
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        channel = connection.channel()
+        mine = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(mine, topology.decisions, routing_key="decision.#")
+        sent = [OutMessage("decision.pass.x", f"d-{i}", b"x" * 2000) for i in range(3000)]
+        broker.publish(sent)
+        got = []
+        deadline = time.monotonic() + 20
+        while len(got) < len(sent) and time.monotonic() < deadline:
+            method, props, _ = channel.basic_get(mine, auto_ack=True)
+            if method is not None:
+                got.append(props.message_id)
+        assert got == [m.message_id for m in sent]
     finally:
         connection.close()
         broker.close()

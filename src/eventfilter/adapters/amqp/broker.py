@@ -37,15 +37,21 @@ class PikaBroker:
         self.url = url
         self.topology = topology
         self._buffer: list[Delivery] = []
-        self._order: dict[int, int] = {}  # delivery tag -> the sender's stamp
+        self._order: dict[tuple[str, int], int] = {}  # (queue, delivery tag) -> the sender's stamp
+        # Each partition is consumed on its own channel (delivery tags count per
+        # channel). Per queue: its channel, and every tag delivered on it and not
+        # yet acknowledged, in delivery order (what an acknowledgement with
+        # `multiple` covers). A batch taken in the senders' order is, per queue,
+        # nearly always the oldest outstanding run: one frame acknowledges it.
+        self._consumers: dict[str, Any] = {}
+        self._unacked: dict[str, dict[int, None]] = {}
         self._prefetch = prefetch
         self._gathered = False
         self._subscribed: list[int] = []
         with broker_errors(url):
             self._connection = open_connection(url)
-            self._channel = self._connection.channel()
+            self._channel = self._connection.channel()  # declarations and queue counts
             declare(self._channel, topology)
-            self._channel.basic_qos(prefetch_count=prefetch)
             self._out = self._connection.channel()
             self._out.tx_select()  # publish in batches, each one broker transaction
             own = [n for n in range(topology.partitions) if n % members == member]
@@ -57,12 +63,17 @@ class PikaBroker:
     def _subscribe(self, n: int) -> None:
         queue = self.topology.partition(n)
         self._subscribed.append(n)
+        channel = self._connection.channel()
+        channel.basic_qos(prefetch_count=self._prefetch)
+        self._consumers[queue] = channel
+        unacked = self._unacked[queue] = {}
 
         def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
             headers = properties.headers or {}
             published = headers.get(PUBLISHED_AT)
             if isinstance(published, int):
-                self._order[method.delivery_tag] = published
+                self._order[(queue, method.delivery_tag)] = published
+            unacked[method.delivery_tag] = None
             self._buffer.append(
                 Delivery(
                     body=body,
@@ -74,7 +85,7 @@ class PikaBroker:
                 )
             )
 
-        self._channel.basic_consume(queue, on_message, auto_ack=False)
+        channel.basic_consume(queue, on_message, auto_ack=False)
 
     def fetch(self, max_messages: int, max_wait: float) -> list[Delivery]:
         with broker_errors(self.url):
@@ -125,29 +136,41 @@ class PikaBroker:
     def _sort(self) -> None:
         """The buffered messages in their senders' order, when every one is stamped."""
         order = self._order
-        if len(self._buffer) > 1 and all(d.tag in order for d in self._buffer):
-            self._buffer.sort(key=lambda d: order[d.tag])
+        if len(self._buffer) > 1 and all((d.queue, d.tag) in order for d in self._buffer):
+            self._buffer.sort(key=lambda d: order[(d.queue, d.tag)])
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
-        if not deliveries:
-            return
-        top = max(d.tag for d in deliveries)
-        with broker_errors(self.url):
-            if all(d.tag > top for d in self._buffer):  # nothing still waiting lies below: one ack for all
-                self._channel.basic_ack(delivery_tag=top, multiple=True)
-            else:  # put in order past messages still waiting: acknowledge exactly these
-                for d in deliveries:
-                    self._channel.basic_ack(delivery_tag=d.tag)
+        """Per partition: one acknowledgement with `multiple` for the longest run
+        of its oldest outstanding tags that are all being acknowledged, then one
+        each for the rest (a message put in its senders' order may lie past
+        another still waiting, which must not be acknowledged with it)."""
+        by_queue: dict[str, set[int]] = {}
         for d in deliveries:
-            self._order.pop(d.tag, None)
+            by_queue.setdefault(d.queue, set()).add(d.tag)
+        with broker_errors(self.url):
+            for queue, done in by_queue.items():
+                channel, unacked = self._consumers[queue], self._unacked[queue]
+                top = 0
+                for tag in unacked:
+                    if tag not in done:
+                        break
+                    top = tag
+                if top:
+                    channel.basic_ack(delivery_tag=top, multiple=True)
+                for tag in sorted(done):
+                    if tag > top:
+                        channel.basic_ack(delivery_tag=tag)
+                for tag in done:
+                    self._order.pop((queue, tag), None)
+                    unacked.pop(tag, None)
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
         if not messages:
             return
-        with broker_errors(self.url):
-            for m in messages:
-                self._out.basic_publish(
-                    self.topology.decisions,
+        self._send(
+            self.topology.decisions,
+            [
+                (
                     m.routing_key,
                     m.body,
                     pika.BasicProperties(
@@ -156,15 +179,17 @@ class PikaBroker:
                         message_id=m.message_id,
                     ),
                 )
-            self._out.tx_commit()
+                for m in messages
+            ],
+        )
 
     def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
         if not deliveries:
             return
-        with broker_errors(self.url):
-            for d, reason in deliveries:
-                self._out.basic_publish(
-                    self.topology.dead_exchange,
+        self._send(
+            self.topology.dead_exchange,
+            [
+                (
                     "",
                     d.body,
                     pika.BasicProperties(
@@ -173,6 +198,19 @@ class PikaBroker:
                         headers={ERROR_HEADER: reason, "x-eventfilter-queue": d.queue},
                     ),
                 )
+                for d, reason in deliveries
+            ],
+        )
+
+    def _send(self, exchange: str, messages: Sequence[tuple[str, bytes, pika.BasicProperties]]) -> None:
+        """Publish in one broker transaction. pika's blocking channel writes to the
+        socket after every message; inside a transaction nothing takes effect
+        before the commit, so the messages are queued on the channel beneath it
+        and go out with the commit (the commit waits for the broker's answer)."""
+        with broker_errors(self.url):
+            queued = getattr(self._out, "_impl", self._out)
+            for routing_key, body, properties in messages:
+                queued.basic_publish(exchange, routing_key, body, properties)
             self._out.tx_commit()
 
     def lag(self) -> int | None:
@@ -191,6 +229,8 @@ class PikaBroker:
     def close(self) -> None:
         self._buffer = []
         self._order = {}
+        self._unacked = {}
+        self._consumers = {}
         try:
             if self._connection.is_open:
                 self._connection.close()
