@@ -48,7 +48,7 @@ class StreamIn(_Strict):
     partitions: int = Field(default=4, ge=1, le=1024)
     delivery_limit: int = Field(default=5, ge=1)
     prefetch: int = Field(default=1000, ge=1)
-    batch_size: int = Field(default=500, ge=1)
+    batch_size: int = Field(default=2000, ge=1)
     max_wait: float = Field(default=0.2, ge=0)
     standby_after: float = Field(default=10, ge=0)
     close_every: float = Field(default=1.0, gt=0)

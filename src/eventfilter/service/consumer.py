@@ -32,7 +32,7 @@ log = structlog.get_logger("eventfilter.consumer")
 
 @dataclass(frozen=True)
 class ConsumerSettings:
-    batch_size: int = 500
+    batch_size: int = 2000
     max_wait: float = 0.2  # seconds to wait for the first message of a batch
     close_every: float = 1.0  # how often settled windows are decided
     lag_every: float = 5.0  # how often the queue depth is read
