@@ -115,6 +115,7 @@ def test_a_protected_address_appears_in_no_output(tmp_path: Path, cli: Cli) -> N
     ):
         outputs.append(cli(*args))
     shown = "".join(o.stdout + o.stderr for o in outputs) + (tmp_path / "d.jsonl").read_text()
+    assert '"event": "decided"' in outputs[0].stderr  # debug logs name each case decision
     assert "HIDDEN" not in shown
     assert "***" in shown
 

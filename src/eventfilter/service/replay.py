@@ -12,6 +12,7 @@ input every open window is decided, in order of date and case.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -239,16 +240,18 @@ class Replayer:
     ) -> None:
         summary.dead_letters += len(changes.dead_letters)
         summary.count(decisions)
-        for d in decisions:
-            if d.case_id is not None:
-                log.debug(
-                    "decided",
-                    decision_id=d.decision_id,
-                    case_id=d.case_id,
-                    outcome=d.outcome,
-                    reasons=[r.code for r in d.reasons],
-                    events=list(d.event_ids),
-                )
+        logger = log.bind()  # resolved once per batch, not once per decision
+        if logger.is_enabled_for(logging.DEBUG):
+            for d in decisions:
+                if d.case_id is not None:
+                    logger.debug(
+                        "decided",
+                        decision_id=d.decision_id,
+                        case_id=d.case_id,
+                        outcome=d.outcome,
+                        reasons=[r.code for r in d.reasons],
+                        events=list(d.event_ids),
+                    )
         world.committed()
         forget(world.engine)
 
