@@ -173,15 +173,17 @@ def _decode(group: Group, values: Sequence[Any]) -> tuple[Value, ...]:
 
 
 def effect_json(effect: Effect) -> list[Any]:
+    """The writes as JSON arrays (orjson writes tuples as arrays and dates as ISO
+    text, so only a birth's missing parents need a value of their own)."""
     return [
-        [
+        (
             w.person_id,
             w.group.value,
-            _encode(w.group, w.values),
-            list(w.version),
-            _encode(w.group, w.old_values),
-            list(w.old_version) if w.old_version is not None else None,
-        ]
+            _encode(w.group, w.values) if w.group is Group.BIRTH else w.values,
+            w.version,
+            _encode(w.group, w.old_values) if w.group is Group.BIRTH else w.old_values,
+            w.old_version,
+        )
         for w in effect.writes
     ]
 
