@@ -41,6 +41,5 @@ def test_an_effect_comes_back_as_it_was_written(write: Write) -> None:
 def test_the_stored_text_is_plain_arrays_with_iso_dates() -> None:
     w = Write("C", Group.BIRTH, (date(2026, 3, 1), None), VERSION, (None, ()), None)
     assert bulk.js(codec.effect_json(Effect("e", [w]))) == (
-        '[["C","birth",["2026-03-01",[]],'
-        '["2026-01-01","2026-01-01T08:53:00+00:00","ev-1"],[null,[]],null]]'
+        '[["C","birth",["2026-03-01",[]],["2026-01-01","2026-01-01T08:53:00+00:00","ev-1"],[null,[]],null]]'
     )
