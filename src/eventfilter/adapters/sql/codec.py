@@ -158,11 +158,13 @@ def case_of(r: Mapping[Any, Any]) -> Case:
     return case_of_raw(tuple(r[c] for c in CASE_COLUMNS))
 
 
-def _encode(group: Group, values: Sequence[Value]) -> list[Any]:
+def _encode(group: Group, values: Sequence[Value]) -> Sequence[Any]:
+    """Values as JSON arrays take them (orjson writes tuples as arrays and dates as
+    ISO text); a birth's missing parents are written as an empty list."""
     if group is Group.BIRTH:
         born, parents = values
         return [born.isoformat() if isinstance(born, date) else None, list(parents or ())]  # type: ignore[arg-type]
-    return list(values)
+    return values
 
 
 def _decode(group: Group, values: Sequence[Any]) -> tuple[Value, ...]:
@@ -173,15 +175,14 @@ def _decode(group: Group, values: Sequence[Any]) -> tuple[Value, ...]:
 
 
 def effect_json(effect: Effect) -> list[Any]:
-    """The writes as JSON arrays (orjson writes tuples as arrays and dates as ISO
-    text, so only a birth's missing parents need a value of their own)."""
+    """The writes as JSON arrays: their own tuples, no copies."""
     return [
         (
             w.person_id,
             w.group.value,
-            _encode(w.group, w.values) if w.group is Group.BIRTH else w.values,
+            _encode(w.group, w.values),
             w.version,
-            _encode(w.group, w.old_values) if w.group is Group.BIRTH else w.old_values,
+            _encode(w.group, w.old_values),
             w.old_version,
         )
         for w in effect.writes
