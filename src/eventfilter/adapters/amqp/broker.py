@@ -37,7 +37,6 @@ class PikaBroker:
         self.url = url
         self.topology = topology
         self._buffer: list[Delivery] = []
-        self._order: dict[tuple[str, int], int] = {}  # (queue, delivery tag) -> the sender's stamp
         # Each partition is consumed on its own channel (delivery tags count per
         # channel). Per queue: its channel, and every tag delivered on it and not
         # yet acknowledged, in delivery order (what an acknowledgement with
@@ -71,8 +70,6 @@ class PikaBroker:
         def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
             headers = properties.headers or {}
             published = headers.get(PUBLISHED_AT)
-            if isinstance(published, int):
-                self._order[(queue, method.delivery_tag)] = published
             unacked[method.delivery_tag] = None
             self._buffer.append(
                 Delivery(
@@ -135,9 +132,8 @@ class PikaBroker:
 
     def _sort(self) -> None:
         """The buffered messages in their senders' order, when every one is stamped."""
-        order = self._order
-        if len(self._buffer) > 1 and all((d.queue, d.tag) in order for d in self._buffer):
-            self._buffer.sort(key=lambda d: order[(d.queue, d.tag)])
+        if len(self._buffer) > 1 and all(d.published_at is not None for d in self._buffer):
+            self._buffer.sort(key=lambda d: d.published_at or 0.0)  # all stamped: checked above
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         """Per partition: one acknowledgement with `multiple` for the longest run
@@ -161,7 +157,6 @@ class PikaBroker:
                     if tag > top:
                         channel.basic_ack(delivery_tag=tag)
                 for tag in done:
-                    self._order.pop((queue, tag), None)
                     unacked.pop(tag, None)
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
@@ -228,7 +223,6 @@ class PikaBroker:
 
     def close(self) -> None:
         self._buffer = []
-        self._order = {}
         self._unacked = {}
         self._consumers = {}
         try:
