@@ -7,6 +7,8 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pika
 import pytest
@@ -39,6 +41,19 @@ def fetch_all(broker: PikaBroker, n: int, timeout: float = 10) -> list:  # type:
     while len(got) < n and time.monotonic() < deadline:
         got += broker.fetch(n - len(got), 0.5)
     return got
+
+
+@contextmanager
+def listening(rabbitmq: str, topology: Topology, routing_key: str) -> Iterator[tuple[Any, str]]:
+    """A channel and a queue of its own, bound to the decisions exchange by `routing_key`."""
+    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
+    try:
+        channel = connection.channel()
+        mine = channel.queue_declare("", exclusive=True).method.queue
+        channel.queue_bind(mine, topology.decisions, routing_key=routing_key)
+        yield channel, mine
+    finally:
+        connection.close()
 
 
 def test_events_are_partitioned_by_person_and_kept_in_order(rabbitmq: str, topology: Topology) -> None:
@@ -160,59 +175,51 @@ def test_messages_are_taken_in_their_senders_order_even_when_the_broker_mixes_th
 
 def test_decisions_and_dead_letters_are_published(rabbitmq: str, topology: Topology) -> None:
     broker = PikaBroker(rabbitmq, topology)
-    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     try:
-        channel = connection.channel()
-        mine = channel.queue_declare("", exclusive=True).method.queue
-        channel.queue_bind(mine, topology.decisions, routing_key="hold.#")
-        broker.publish(
-            [
-                OutMessage("decision.suspend.kontanthjaelp", "d-1", b'{"decision":"suspend"}'),
-                OutMessage("hold.placed.kontanthjaelp", "d-1:hold", b'{"type":"hold_placed"}'),
-            ]
-        )
-        method, props, body = channel.basic_get(mine, auto_ack=True)
-        assert (
-            method is not None
-            and props.message_id == "d-1:hold"
-            and json.loads(body)["type"] == "hold_placed"
-        )
-        assert channel.basic_get(mine, auto_ack=True)[0] is None  # only what the binding asked for
+        with listening(rabbitmq, topology, "hold.#") as (channel, mine):
+            broker.publish(
+                [
+                    OutMessage("decision.suspend.kontanthjaelp", "d-1", b'{"decision":"suspend"}'),
+                    OutMessage("hold.placed.kontanthjaelp", "d-1:hold", b'{"type":"hold_placed"}'),
+                ]
+            )
+            method, props, body = channel.basic_get(mine, auto_ack=True)
+            assert (
+                method is not None
+                and props.message_id == "d-1:hold"
+                and json.loads(body)["type"] == "hold_placed"
+            )
+            assert channel.basic_get(mine, auto_ack=True)[0] is None  # only what the binding asked for
 
-        publish_events(rabbitmq, topology, [b"not json"])
-        [bad] = fetch_all(broker, 1)
-        broker.dead_letter([(bad, "The line is not valid JSON.")])
-        broker.ack([bad])
-        deadline = time.monotonic() + 10
-        method = None
-        while method is None and time.monotonic() < deadline:
-            method, props, body = channel.basic_get(topology.dead_queue, auto_ack=True)
-        assert method is not None and body == b"not json"
-        assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
+            publish_events(rabbitmq, topology, [b"not json"])
+            [bad] = fetch_all(broker, 1)
+            broker.dead_letter([(bad, "The line is not valid JSON.")])
+            broker.ack([bad])
+            deadline = time.monotonic() + 10
+            method = None
+            while method is None and time.monotonic() < deadline:
+                method, props, body = channel.basic_get(topology.dead_queue, auto_ack=True)
+            assert method is not None and body == b"not json"
+            assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
     finally:
-        connection.close()
         broker.close()
 
 
 def test_a_large_publication_arrives_whole_and_in_order(rabbitmq: str, topology: Topology) -> None:
     """The messages of one publication go out with its commit, all of them."""
     broker = PikaBroker(rabbitmq, topology)
-    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     try:
-        channel = connection.channel()
-        mine = channel.queue_declare("", exclusive=True).method.queue
-        channel.queue_bind(mine, topology.decisions, routing_key="decision.#")
-        sent = [OutMessage("decision.pass.x", f"d-{i}", b"x" * 2000) for i in range(3000)]
-        broker.publish(sent)
-        got = []
-        deadline = time.monotonic() + 20
-        while len(got) < len(sent) and time.monotonic() < deadline:
-            method, props, _ = channel.basic_get(mine, auto_ack=True)
-            if method is not None:
-                got.append(props.message_id)
-        assert got == [m.message_id for m in sent]
+        with listening(rabbitmq, topology, "decision.#") as (channel, mine):
+            sent = [OutMessage("decision.pass.x", f"d-{i}", b"x" * 2000) for i in range(3000)]
+            broker.publish(sent)
+            got = []
+            deadline = time.monotonic() + 20
+            while len(got) < len(sent) and time.monotonic() < deadline:
+                method, props, _ = channel.basic_get(mine, auto_ack=True)
+                if method is not None:
+                    got.append(props.message_id)
+            assert got == [m.message_id for m in sent]
     finally:
-        connection.close()
         broker.close()
 
 
