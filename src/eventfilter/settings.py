@@ -22,6 +22,7 @@ class _Strict(BaseModel):
 class ReplayIn(_Strict):
     batch_size: int = Field(default=100_000, ge=1, le=1_000_000)
     windows_in_memory: int = Field(default=20_000, ge=0)
+    persons_in_memory: int = Field(default=1_000_000, ge=0)
 
 
 CprCountry = Annotated[str, Field(pattern=r"^[0-9]{1,4}$")]
@@ -97,6 +98,7 @@ class Settings:
     windows_in_memory: int = 20_000
     horizon_days: int = 366
     cpr_countries: dict[str, str] = field(default_factory=dict)
+    persons_in_memory: int = 1_000_000
 
 
 def default_settings_path() -> Path:
@@ -140,4 +142,5 @@ def load_settings(path: Path | None = None) -> Settings:
         parsed.replay.windows_in_memory,
         parsed.input.horizon_days,
         {code.zfill(4): iso for code, iso in parsed.input.cpr_countries.items()},
+        parsed.replay.persons_in_memory,
     )

@@ -9,13 +9,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import structlog.testing
 
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import App, bootstrap
 from eventfilter.core.decision import Decision
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_event
+from eventfilter.formats.lines import decision_line
 from eventfilter.generate import NATIONAL, NATIONAL_PERSONS, SAMPLE, write_world
+from eventfilter.logs import configure
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer
 from tests.helpers import ListSink, case, event, extract, fixed_clock, lines, move, person
@@ -135,3 +138,22 @@ def test_a_correction_that_names_a_partner_again_finds_them_after_they_were_drop
     [d] = [d for d in sink.decisions if d.case_id == "KY-P"]
     assert d.outcome == "pass", [r.code for r in d.reasons]
     assert d.after is not None and d.after.counted_income == 4000.0  # B's income, known
+
+
+def test_decisions_do_not_depend_on_how_many_persons_a_run_keeps(tmp_path: Path) -> None:
+    """A run that lets go of everything it holds after every batch (and loads
+    it again as later batches read it) decides exactly as one that keeps all."""
+    world = generated(tmp_path, "w", 600, 120, SAMPLE, seed=12)
+    forgetful_app = app_on(tmp_path, world, "forgetful", batch_size=50, persons_in_memory=0)
+    configure("info")
+    try:
+        with structlog.testing.capture_logs() as logs:
+            forgetful = replayed(forgetful_app, world)
+    finally:
+        configure("warning")  # as the suite runs (conftest)
+    let_go = [e for e in logs if e["event"].startswith("more persons in memory than persons_in_memory")]
+    keeping = replayed(app_on(tmp_path, world, "keeping", batch_size=50, persons_in_memory=10**6), world)
+    assert len(let_go) > 20  # after (nearly) every batch
+    assert len(forgetful) > 1000
+    assert {d.outcome for d in forgetful} == {"suspend", "review", "pass"}
+    assert [decision_line(d) for d in forgetful] == [decision_line(d) for d in keeping]

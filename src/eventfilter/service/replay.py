@@ -170,7 +170,7 @@ class Replayer:
         pipeline: Pipeline[P] = Pipeline(
             self.pack, Recording(self.settings.deadlines), self.settings.horizon_days, dead
         )
-        world = RunWorld(self.pack, self.settings.windows_in_memory)
+        world = RunWorld(self.pack, self.settings.windows_in_memory, self.settings.persons_in_memory)
         status = "failed"
         try:
             with gc_tuning.long_run():

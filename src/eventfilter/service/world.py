@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import structlog
+
 from eventfilter.core import routing
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Engine
@@ -30,6 +32,8 @@ from eventfilter.core.state import RegisterState
 from eventfilter.core.ticks import ONE_DAY
 from eventfilter.ports import UnitOfWork
 from eventfilter.records import OpenItem
+
+log = structlog.get_logger("eventfilter.replay")
 
 
 class FreshWorld:
@@ -103,10 +107,17 @@ class FreshWorld:
 class RunWorld:
     """What a run keeps from batch to batch (it holds the database alone)."""
 
-    def __init__(self, pack: RulePack, windows_in_memory: int) -> None:
+    def __init__(self, pack: RulePack, windows_in_memory: int, persons_in_memory: int = 1_000_000) -> None:
         self.pack = pack
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.windows_in_memory = windows_in_memory
+        self.persons_in_memory = persons_in_memory
+        self.forgotten = 0  # how often the run let go of everything it held (`committed`)
+        self._start()
+
+    def _start(self) -> None:
+        """Hold nothing yet: every person, case, window and review item is loaded
+        when a batch first needs it."""
         self.items: dict[str, OpenItem] = {}
         self._items_asked: set[str] = set()
         # what has been asked of the store already (the answers are in memory)
@@ -114,6 +125,7 @@ class RunWorld:
         self._beneficiaries_asked: set[str] = set()
         self._addresses_asked: set[str] = set()
         self._partners_asked: set[str] = set()
+        self._places_asked: set[str] = set()  # addresses whose protection the store was asked about
         self._visitors: set[str] = set()  # persons loaded for one batch only
         self.stored_windows: set[str] = set()  # cases whose open window is in the store
         self.uow: UnitOfWork | None = None
@@ -194,8 +206,11 @@ class RunWorld:
         places = {p.address_id for p in state.persons.values() if p.address_id} if cases else set()
         places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
         places.update(a for a in moving_to if a)
-        new_places = places - state.protected_places
+        # Each address is asked once a run: the run holds the database alone, and an
+        # address that becomes protected during it is marked in memory (`RegisterState`).
+        new_places = places - self._places_asked
         if new_places:
+            self._places_asked |= new_places
             state.protected_places.update(uow.protected_among(new_places))
         self._load_windows([c.case_id for c in cases])
 
@@ -231,6 +246,27 @@ class RunWorld:
         if len(engine.windows) > self.windows_in_memory:
             engine.spill()
         self.uow = None
+        if len(engine.state.persons) > self.persons_in_memory:
+            self._forget_everything()
+
+    def _forget_everything(self) -> None:
+        """Let go of all that was loaded, as a run starts (everything is in the store:
+        this is called after a commit). The batches after it load what they read
+        again, as the first batches did, so memory stays bounded on a national
+        register while the decisions stay the same (a `FreshWorld` holds nothing
+        from one batch to the next and decides alike)."""
+        engine = self.engine
+        log.info(
+            "more persons in memory than persons_in_memory: let go, loaded again as read",
+            persons=len(engine.state.persons),
+            persons_in_memory=self.persons_in_memory,
+        )
+        engine.state = RegisterState()
+        engine.book = CaseBook()
+        engine.windows = {}
+        engine.spilled = set()
+        self.forgotten += 1
+        self._start()
 
     def _uow(self) -> UnitOfWork:
         assert self.uow is not None, "bind() the run's world to the batch's unit of work first"
