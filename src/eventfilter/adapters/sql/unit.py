@@ -132,14 +132,15 @@ def case_persons(
     cases' dwellings (children at home live at the beneficiary's address), and
     at the addresses the batch's events move people to (`moving_to`): a
     beneficiary who moves in the batch joins whoever lives there already."""
-    known: dict[str, Person] = dict(have)
-    for p in persons(conn, [c.beneficiary_id for c in cases if c.beneficiary_id not in known]):
-        known[p.person_id] = p
-    beneficiaries = [known[c.beneficiary_id] for c in cases if c.beneficiary_id in known]
-    for p in persons(
-        conn, [b.partner_id for b in beneficiaries if b.partner_id and b.partner_id not in known]
-    ):
-        known[p.person_id] = p
+    # Only what is new is collected: `have` is a national run's whole memory, and
+    # copying or scanning it for every batch cost more than the queries.
+    new: dict[str, Person] = {}
+    for p in persons(conn, [c.beneficiary_id for c in cases if c.beneficiary_id not in have]):
+        new[p.person_id] = p
+    beneficiaries = [b for c in cases if (b := have.get(c.beneficiary_id) or new.get(c.beneficiary_id))]
+    partners = [b.partner_id for b in beneficiaries if b.partner_id]
+    for p in persons(conn, [i for i in partners if i not in have and i not in new]):
+        new[p.person_id] = p
     addresses = sorted(
         {b.address_id for b in beneficiaries if b.address_id}
         | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
@@ -148,9 +149,10 @@ def case_persons(
     for chunk in chunks(addresses):
         where, params = _in(conn, "address_id", chunk)
         for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params):
-            p = codec.person_of_raw(r)
-            known.setdefault(p.person_id, p)
-    return [p for pid, p in known.items() if pid not in have]
+            if r[0] not in have and r[0] not in new:
+                p = codec.person_of_raw(r)
+                new[p.person_id] = p
+    return list(new.values())
 
 
 def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
