@@ -107,12 +107,11 @@ class FreshWorld:
 class RunWorld:
     """What a run keeps from batch to batch (it holds the database alone)."""
 
-    def __init__(self, pack: RulePack, windows_in_memory: int, persons_in_memory: int = 1_000_000) -> None:
+    def __init__(self, pack: RulePack, windows_in_memory: int, persons_in_memory: int) -> None:
         self.pack = pack
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.windows_in_memory = windows_in_memory
         self.persons_in_memory = persons_in_memory
-        self.forgotten = 0  # how often the run let go of everything it held (`committed`)
         self._start()
 
     def _start(self) -> None:
@@ -265,7 +264,6 @@ class RunWorld:
         engine.book = CaseBook()
         engine.windows = {}
         engine.spilled = set()
-        self.forgotten += 1
         self._start()
 
     def _uow(self) -> UnitOfWork:
