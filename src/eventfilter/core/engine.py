@@ -215,6 +215,14 @@ class Engine:
         self.mark_spilled(self.windows)
         self.windows.clear()
 
+    def forget_loaded(self) -> None:
+        """Hold no persons, cases or windows any more (all of them kept in the
+        store): the caller loads again what later events read. The tick origin stays."""
+        self.state = RegisterState()
+        self.book = CaseBook()
+        self.windows = {}
+        self.spilled = set()
+
     def mark_spilled(self, case_ids: Iterable[str]) -> None:
         cases = self.book.cases
         self.spilled.update(cases[c].case_id if c in cases else c for c in case_ids)  # one string per id

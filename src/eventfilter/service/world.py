@@ -260,10 +260,7 @@ class RunWorld:
             persons=len(engine.state.persons),
             persons_in_memory=self.persons_in_memory,
         )
-        engine.state = RegisterState()
-        engine.book = CaseBook()
-        engine.windows = {}
-        engine.spilled = set()
+        engine.forget_loaded()
         self._start()
 
     def _uow(self) -> UnitOfWork:
