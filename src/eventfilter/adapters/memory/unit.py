@@ -71,14 +71,15 @@ class MemoryUnitOfWork:
         self, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()
     ) -> list[Person]:
         persons = self.t.persons
-        known: dict[str, Person] = dict(have)
+        new: dict[str, Person] = {}  # only what is new, as the SQL store does: `have` may be a run's memory
         for c in cases:
-            if c.beneficiary_id not in known and c.beneficiary_id in persons:
-                known[c.beneficiary_id] = replace(persons[c.beneficiary_id])
-        beneficiaries = [known[c.beneficiary_id] for c in cases if c.beneficiary_id in known]
+            if c.beneficiary_id not in have and c.beneficiary_id in persons:
+                new[c.beneficiary_id] = replace(persons[c.beneficiary_id])
+        beneficiaries = [b for c in cases if (b := have.get(c.beneficiary_id) or new.get(c.beneficiary_id))]
         for b in beneficiaries:
-            if b.partner_id and b.partner_id not in known and b.partner_id in persons:
-                known[b.partner_id] = replace(persons[b.partner_id])
+            partner = b.partner_id
+            if partner and partner not in have and partner not in new and partner in persons:
+                new[partner] = replace(persons[partner])
         addresses = (
             {b.address_id for b in beneficiaries if b.address_id}
             | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
@@ -86,9 +87,9 @@ class MemoryUnitOfWork:
         )
         if addresses:
             for p in persons.values():
-                if p.address_id in addresses and p.person_id not in known:
-                    known[p.person_id] = replace(p)
-        return [p for pid, p in known.items() if pid not in have]
+                if p.address_id in addresses and p.person_id not in have and p.person_id not in new:
+                    new[p.person_id] = replace(p)
+        return list(new.values())
 
     def protected_among(self, addresses: Iterable[str]) -> set[str]:
         return set(addresses) & self.t.protected
