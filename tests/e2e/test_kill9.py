@@ -109,13 +109,11 @@ def test_kill_9_at_random_points_of_the_documented_command_changes_no_outcome(
     assert cli("generate", "--out", "w", "--persons", "6000", "--days", "120", "--seed", "11").returncode == 0
     settings = (default_config_dir() / "settings.toml").read_text()
     assert "batch_size = 100000" in settings
-    (tmp_path / "settings.toml").write_text(
-        settings.replace("batch_size = 100000", f"batch_size = {BATCH}", 1)
-    )
+    batched = settings.replace("batch_size = 100000", f"batch_size = {BATCH}", 1)
+    (tmp_path / "settings.toml").write_text(batched)
     # the crashing runs also let go of what they hold after every batch (loading
     # it again as they read it): neither the kills nor that may change an outcome
     assert "persons_in_memory = 1000000" in settings
-    batched = (tmp_path / "settings.toml").read_text()
     forgetful = batched.replace("persons_in_memory = 1000000", "persons_in_memory = 0", 1)
     (tmp_path / "forgetful.toml").write_text(forgetful)
     command = [
