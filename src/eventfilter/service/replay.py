@@ -173,10 +173,11 @@ class Replayer:
         world = RunWorld(self.pack, self.settings.windows_in_memory, self.settings.persons_in_memory)
         status = "failed"
         try:
-            with gc_tuning.long_run():
+            with gc_tuning.batched() as collector:
                 for batch in _batches(items, self.settings.batch_size):
                     self._batch(pipeline, world, batch, inputs, summary, run_id)
-                self._close_all(pipeline, world, summary, run_id)
+                    collector.batch_done()
+                self._close_all(pipeline, world, summary, run_id, collector)
             status = "completed"
         finally:
             summary.elapsed = time.perf_counter() - summary.started
@@ -207,7 +208,14 @@ class Replayer:
         if self.on_batch is not None:
             self.on_batch(summary)
 
-    def _close_all(self, pipeline: Pipeline[P], world: RunWorld, summary: Summary, run_id: int) -> None:
+    def _close_all(
+        self,
+        pipeline: Pipeline[P],
+        world: RunWorld,
+        summary: Summary,
+        run_id: int,
+        collector: gc_tuning.BatchCollector,
+    ) -> None:
         """End of input: decide every open window, in order of date and case, a
         store-load at a time (the windows of a national run are mostly in the store)."""
         engine = world.engine
@@ -228,6 +236,7 @@ class Replayer:
                 pipeline.finish(uow, world, decisions, changes)
                 self._deliver(decisions)
             self._committed(world, changes, decisions, summary)
+            collector.batch_done()
         engine.spilled.clear()
 
     def _deliver(self, decisions: list[Decision]) -> None:
