@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from eventfilter.core.facts import Case
+from eventfilter.core.vocabulary import HoldChange, Outcome
 
 _NONE: tuple[Case, ...] = ()
 
@@ -52,6 +53,25 @@ class CaseBook:
 
     def dwellings(self) -> set[str]:
         return set(self.by_dwelling)
+
+    def settle_hold(
+        self, case: Case, outcome: str, held_by: tuple[str, ...], lift: bool
+    ) -> HoldChange | None:
+        """eventfilter's hold after a decision on the case: placed on a suspend when
+        it holds none (`held_by` names what placed it), lifted when `lift` says the
+        decision restores the payment and there is one. What changed, or None."""
+        if outcome == Outcome.SUSPEND:
+            if case.hold_event_ids is not None:
+                return None
+            case.hold_event_ids = held_by
+            change = HoldChange.PLACE
+        elif lift and case.hold_event_ids is not None:
+            case.hold_event_ids = None
+            change = HoldChange.LIFT
+        else:
+            return None
+        self.dirty.add(case.case_id)
+        return change
 
     def leave_active_set(self, case_id: str) -> None:
         case = self.cases[case_id]

@@ -17,8 +17,8 @@ from datetime import date
 
 from eventfilter.core import routing
 from eventfilter.core.cases import CaseBook
-from eventfilter.core.decide import PASS, SUSPEND, Trigger, decide
-from eventfilter.core.decision import LIFT, PLACE, Decision, decision_id
+from eventfilter.core.decide import PASS, Trigger, decide
+from eventfilter.core.decision import Decision, decision_id
 from eventfilter.core.evaluation import Evaluation, redacted
 from eventfilter.core.events import CORRECTION, STATE_TYPES, CorrectionData, Event
 from eventfilter.core.facts import Case, Effect
@@ -185,15 +185,7 @@ class Engine:
         trigger = Trigger(types=("redecide",))
         hide = self._hider(self.state.is_protected(case.beneficiary_id))
         outcome, reasons = decide(spec, before, after, trigger, hide)
-        hold = None
-        if outcome == SUSPEND and case.hold_event_ids is None:
-            case.hold_event_ids = ()
-            hold = PLACE
-        elif case.hold_event_ids is not None and after.eligible is True:
-            case.hold_event_ids = None
-            hold = LIFT
-        if hold is not None:
-            self.book.dirty.add(case_id)
+        hold = self.book.settle_hold(case, outcome, (), lift=after.eligible is True)
         return self._on_case(
             case,
             spec,
@@ -266,8 +258,10 @@ class Engine:
         early = parameters_not_in_force(spec, window.effective_date)
         if early is not None:
             reasons.append(early)
-        hold = self._hold(case, outcome, window, after)
         ids = tuple(window.event_ids)
+        # a correction withdrew an event that placed the hold, and the payment is restored
+        lifts = after.eligible is True and not set(window.corrections).isdisjoint(case.hold_event_ids or ())
+        hold = self.book.settle_hold(case, outcome, ids, lift=lifts)
         decision = self._on_case(
             case,
             spec,
@@ -321,11 +315,7 @@ class Engine:
         ]
         reasons += [crossing_reason(spec, c, c.subject) for c in found]
         ids = tuple(tick_id(case.case_id, day, kind) for kind in sorted({c.kind for c in found}))
-        hold = None
-        if outcome == SUSPEND and case.hold_event_ids is None:
-            case.hold_event_ids = ids
-            self.book.dirty.add(case.case_id)
-            hold = PLACE
+        hold = self.book.settle_hold(case, outcome, ids, lift=False)
         return self._on_case(
             case,
             spec,
@@ -388,19 +378,3 @@ class Engine:
             return beneficiary_protected or state.is_protected_address(address)
 
         return hide
-
-    def _hold(self, case: Case, outcome: str, window: Window, after: Evaluation) -> str | None:
-        """Place eventfilter's hold on a suspend; lift it when a correction
-        withdrew an event that caused it and eligibility is restored."""
-        if outcome == SUSPEND:
-            if case.hold_event_ids is None:
-                case.hold_event_ids = tuple(window.event_ids)
-                self.book.dirty.add(case.case_id)
-                return PLACE
-            return None
-        held = case.hold_event_ids
-        if held is not None and after.eligible is True and set(window.corrections) & set(held):
-            case.hold_event_ids = None
-            self.book.dirty.add(case.case_id)
-            return LIFT
-        return None
