@@ -89,8 +89,11 @@ class FreshWorld:
             book.add(case)
         for p in uow.case_persons(cases, state.persons, [a for a in moving_to if a]):
             state.add(p)
+        # every address in memory, and where the events move people to: an address a
+        # protected person left is known protected only to the store (rules.md: even after a move)
         places = {p.address_id for p in state.persons.values() if p.address_id}
         places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
+        places.update(a for a in moving_to if a)
         state.protected_places.update(uow.protected_among(places - state.protected_places))
         windows = uow.windows([c.case_id for c in cases])
         self.stored_windows.update(w.case_id for w in windows)
@@ -144,9 +147,11 @@ class RunWorld:
             engine.effects.update(uow.effects(wanted))
         missing = [i for i in named(events, engine.effects) if i not in self._persons_asked]
         self._persons_asked.update(missing)
+        places: set[str] = set()
         for p in uow.persons(missing):
             if p.person_id not in state.persons:
                 state.add(p)
+                places.add(p.address_id or "")
         self._visitors.update(missing)
         beneficiaries, addresses, partners = candidates(events, state, engine.effects)
         beneficiaries -= self._beneficiaries_asked
@@ -159,11 +164,15 @@ class RunWorld:
             self._take(uow.candidate_cases(beneficiaries, addresses, partners), ())
         # whoever lives where these events move people to (a parent joining a child
         # who moved there before): asked every time, they may have been forgotten since
-        arriving = uow.case_persons([], state.persons, sorted(moving_to(events, engine.effects)))
+        destinations = moving_to(events, engine.effects)
+        arriving = uow.case_persons([], state.persons, sorted(destinations))
         for p in arriving:
             state.add(p)
             self._visitors.add(p.person_id)
             self._persons_asked.add(p.person_id)
+        # where the events move people to: an address a protected person left is
+        # known protected only to the store (rules.md: redacted even after a move)
+        self._ask_places(places | destinations)
         self._unspill(events)
         return engine
 
@@ -172,15 +181,19 @@ class RunWorld:
         missing = sorted({i for i in person_ids if i not in self._persons_asked})
         self._persons_asked.update(missing)
         self._visitors.update(missing)
+        places: set[str] = set()
         for p in self._uow().persons(missing):
             if p.person_id not in state.persons:
                 state.add(p)
+                places.add(p.address_id or "")
+        self._ask_places(places)
         return state
 
     def first_seen(self, person: Person) -> None:
         add_new(self.engine.state, person)
         self._persons_asked.add(person.person_id)
         self._visitors.add(person.person_id)
+        self._ask_places({person.address_id or ""})
 
     def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
         self._take(case_ids, ())
@@ -198,20 +211,26 @@ class RunWorld:
         cases = uow.lock_cases([c for c in case_ids if c not in book.cases])
         for case in cases:
             book.add(case)
-        have = state.persons
-        for p in uow.case_persons(cases, have, [a for a in moving_to if a]):
+        places = {c.dwelling_address_id or "" for c in cases}
+        places.update(moving_to)
+        for p in uow.case_persons(cases, state.persons, [a for a in moving_to if a]):
             state.add(p)
             self._persons_asked.add(p.person_id)
-        places = {p.address_id for p in state.persons.values() if p.address_id} if cases else set()
-        places.update(c.dwelling_address_id for c in cases if c.dwelling_address_id)
-        places.update(a for a in moving_to if a)
-        # Each address is asked once a run: the run holds the database alone, and an
-        # address that becomes protected during it is marked in memory (`RegisterState`).
+            places.add(p.address_id or "")
+        self._ask_places(places)
+        self._load_windows([c.case_id for c in cases])
+
+    def _ask_places(self, places: set[str]) -> None:
+        """Which of these addresses are protected, for those not asked yet. Every
+        address in memory comes through here: of each person loaded, of each case's
+        dwelling, and where the events move people. Each is asked once a run: the run
+        holds the database alone, and an address that becomes protected during it is
+        marked in memory (`RegisterState`)."""
         new_places = places - self._places_asked
+        new_places.discard("")
         if new_places:
             self._places_asked |= new_places
-            state.protected_places.update(uow.protected_among(new_places))
-        self._load_windows([c.case_id for c in cases])
+            self.engine.state.protected_places.update(self._uow().protected_among(new_places))
 
     def _unspill(self, events: Sequence[Event]) -> None:
         """The stored open windows of loaded cases these events may touch."""

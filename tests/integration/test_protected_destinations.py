@@ -1,0 +1,65 @@
+"""An address a protected person left stays hidden when someone else moves in
+(rules.md: from the protection on, the address is redacted, even after a move).
+
+The flat S left in an earlier run is known protected only to the store. B moves
+in, and a later event of B decides that move in the same batch: the decision,
+the review item and the audit must not show the address. Replay (a run's
+world) and the stream (a world per batch) both."""
+
+from __future__ import annotations
+
+from eventfilter.bootstrap import App
+from eventfilter.core.decision import Decision
+from eventfilter.formats.lines import decision_line
+from eventfilter.service import queries
+from tests.helpers import case, income, lines, move, person
+from tests.integration.test_replay_store import app_for, replay
+
+LATER = "2026-03-02"
+B_MOVES_IN = [
+    move("B", "SECRET-1", event_id="b1"),
+    income("B", 100, event_id="b2", effective_date=LATER, recorded_at=f"{LATER}T06:00:00Z"),
+]
+
+
+def s_has_left(db_url: str) -> App:
+    app = app_for(
+        db_url,
+        person("S", address_id="SECRET-1", protected_address=True),
+        person("B", address_id="D"),
+        cases=(case("H", "boligstoette", "B", dwelling_address_id="D"),),
+        batch_size=10,
+    )
+    replay(app, lines(move("S", "SECRET-2", event_id="s1")))
+    return app
+
+
+def assert_hidden(app: App, decisions: list[Decision]) -> None:
+    [moved] = [d for d in decisions if d.event_ids == ("b1",)]
+    assert moved.outcome == "suspend"  # B left the dwelling: decided, and where to is hidden
+    assert "***" in decision_line(moved)
+    shown = [decision_line(d) for d in decisions]
+    shown += [repr(i) for i in queries.review_list(app.review)]
+    shown += [repr(a) for a in app.review.audit("H")]
+    assert not [s for s in shown if "SECRET" in s]
+
+
+def test_replay_hides_it(db_url: str) -> None:
+    app = s_has_left(db_url)
+    _, decisions = replay(app, lines(*B_MOVES_IN))
+    assert_hidden(app, decisions)
+
+
+def test_the_stream_hides_it(db_url: str) -> None:
+    from eventfilter.adapters.memory_broker import MemoryBroker
+    from eventfilter.service.stream import StreamProcessor
+    from tests.integration.test_stream import Clock, send
+
+    app = s_has_left(db_url)
+    clock = Clock()
+    app.clock = clock
+    broker = MemoryBroker()
+    send(broker, *B_MOVES_IN)
+    processor = StreamProcessor(app.store, app.pack, app.settings, clock)
+    decisions = processor.process(broker.fetch(10, 0)).decisions
+    assert_hidden(app, decisions)
