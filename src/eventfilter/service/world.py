@@ -147,11 +147,11 @@ class RunWorld:
             engine.effects.update(uow.effects(wanted))
         missing = [i for i in named(events, engine.effects) if i not in self._persons_asked]
         self._persons_asked.update(missing)
-        places: set[str] = set()
+        places: set[str | None] = set()
         for p in uow.persons(missing):
             if p.person_id not in state.persons:
                 state.add(p)
-                places.add(p.address_id or "")
+                places.add(p.address_id)
         self._visitors.update(missing)
         beneficiaries, addresses, partners = candidates(events, state, engine.effects)
         beneficiaries -= self._beneficiaries_asked
@@ -181,11 +181,11 @@ class RunWorld:
         missing = sorted({i for i in person_ids if i not in self._persons_asked})
         self._persons_asked.update(missing)
         self._visitors.update(missing)
-        places: set[str] = set()
+        places: set[str | None] = set()
         for p in self._uow().persons(missing):
             if p.person_id not in state.persons:
                 state.add(p)
-                places.add(p.address_id or "")
+                places.add(p.address_id)
         self._ask_places(places)
         return state
 
@@ -193,7 +193,7 @@ class RunWorld:
         add_new(self.engine.state, person)
         self._persons_asked.add(person.person_id)
         self._visitors.add(person.person_id)
-        self._ask_places({person.address_id or ""})
+        self._ask_places((person.address_id,))
 
     def load_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
         self._take(case_ids, ())
@@ -211,23 +211,22 @@ class RunWorld:
         cases = uow.lock_cases([c for c in case_ids if c not in book.cases])
         for case in cases:
             book.add(case)
-        places = {c.dwelling_address_id or "" for c in cases}
+        places: set[str | None] = {c.dwelling_address_id for c in cases}
         places.update(moving_to)
         for p in uow.case_persons(cases, state.persons, [a for a in moving_to if a]):
             state.add(p)
             self._persons_asked.add(p.person_id)
-            places.add(p.address_id or "")
+            places.add(p.address_id)
         self._ask_places(places)
         self._load_windows([c.case_id for c in cases])
 
-    def _ask_places(self, places: set[str]) -> None:
+    def _ask_places(self, places: Iterable[str | None]) -> None:
         """Which of these addresses are protected, for those not asked yet. Every
         address in memory comes through here: of each person loaded, of each case's
         dwelling, and where the events move people. Each is asked once a run: the run
         holds the database alone, and an address that becomes protected during it is
         marked in memory (`RegisterState`)."""
-        new_places = places - self._places_asked
-        new_places.discard("")
+        new_places = {a for a in places if a and a not in self._places_asked}
         if new_places:
             self._places_asked |= new_places
             self.engine.state.protected_places.update(self._uow().protected_among(new_places))
