@@ -29,3 +29,19 @@ def test_evaluate_a_case_once(benchmark, benefit: str) -> None:  # type: ignore[
     spec = engine.pack.benefits[benefit]
     result = benchmark(MODELS[spec.model].evaluate, c, engine.state, case.day, spec)
     assert result.eligible is True
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_find_what_time_alone_changes_for_a_case(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
+    """The date-triggered check made each time a case's window opens: a week with no
+    birthday and no parameter change in it (what nearly every opening meets)."""
+    from datetime import timedelta
+
+    from eventfilter.core.ticks import crossings
+
+    case = core_case(benefit)
+    engine = case.engine
+    c = engine.book.cases["C"]
+    spec = engine.pack.benefits[benefit]
+    found = benchmark(crossings, c, spec, engine.state, case.day - timedelta(days=7), case.day)
+    assert found == []

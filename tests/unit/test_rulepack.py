@@ -48,6 +48,10 @@ def test_a_parameter_takes_the_value_in_force_on_the_date(tmp_path: Path) -> Non
     spec = load_pack(path).benefits["kontanthjaelp"]
     assert spec.params_on(date(2026, 6, 30)).num("rate_30plus_no_provider") == 12800
     assert spec.params_on(date(2026, 7, 1)).num("rate_30plus_no_provider") == 13100
+    # the stretches between changes: the same number, the same values
+    stretches = [spec.stretch(date(2026, m, d)) for m, d in ((1, 1), (6, 30), (7, 1), (12, 31))]
+    assert stretches[0] == stretches[1] != stretches[2] == stretches[3]
+    assert spec.stretch(date(2025, 12, 31)) == stretches[0]  # before the first date: the first value
 
 
 def write(tmp_path: Path, old: str, new: str) -> Path:

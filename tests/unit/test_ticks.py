@@ -154,6 +154,19 @@ def test_a_leap_day_child_is_decided_on_the_first_of_march(pack: RulePack) -> No
     assert d.effective_date == date(2026, 3, 1)
 
 
+def test_a_birthday_on_new_years_day_and_one_a_year_later_are_both_found(pack: RulePack) -> None:
+    # the period (2025-12-31, through] spans years: the birthday's year is checked
+    # before its date is built, and neither end of the period may be dropped
+    w = world(pack, parent_and_child("2008-01-01"), [case("C", "kontanthjaelp", "B")])
+    [d] = tick(w, "C", "2026-01-01")
+    assert d.effective_date == date(2026, 1, 1) and codes(d)[-1] == "came_of_age"
+    w = world(pack, parent_and_child("2009-12-31"), [case("C", "kontanthjaelp", "B")])
+    [d] = tick(w, "C", "2027-12-31")
+    assert d.effective_date == date(2027, 12, 31) and codes(d)[-1] == "came_of_age"
+    w = world(pack, parent_and_child("2010-01-01"), [case("C", "kontanthjaelp", "B")])
+    assert tick(w, "C", "2027-12-31") == []  # turns 18 on 2028-01-01
+
+
 def test_a_person_whose_birth_date_is_unknown_never_triggers(pack: RulePack) -> None:
     persons = [
         {**person("B", address_id="A", monthly_income=0), "birth_date": "1985-01-01"},
@@ -222,3 +235,24 @@ def test_property_ticking_day_by_day_gives_what_one_tick_through_the_end_gives(
         return sorted((d.decision_id, d.outcome, tuple(codes(d))) for d in out)
 
     assert run(1) == run(days) == run(7)
+
+
+def test_an_age_limit_that_changes_during_the_period_is_met_at_the_value_in_force(tmp_path: Path) -> None:
+    # child_age_limit 18 -> 17 from 2026-07-01: a child turning 17 on 2026-08-01 comes of age
+    # then; one turning 17 on 2026-06-01 does not (the limit was still 18)
+    text = default_pack_path().read_text()
+    old = "values = [{ valid_from = 2026-01-01, value = 18 }]"
+    assert old in text
+    path = tmp_path / "pack.toml"
+    new = "values = [{ valid_from = 2026-01-01, value = 18 }, { valid_from = 2026-07-01, value = 17 }]"
+    path.write_text(text.replace(old, new, 1))
+    pack = load_pack(path)
+    for born, came in (("2009-08-01", True), ("2009-06-01", False)):
+        w = world(pack, parent_and_child(born), [case("C", "kontanthjaelp", "B")])
+        assert tick(w, "C", "2026-03-01") == []  # first a period inside one stretch
+        found = tick(w, "C", "2026-12-31")  # then one across the change
+        days = [d.effective_date for d in found if "came_of_age" in codes(d)]
+        assert days == ([date(2026, 8, 1)] if came else []), (
+            born,
+            [(d.effective_date, codes(d)) for d in found],
+        )

@@ -98,6 +98,10 @@ class Params:
         return found  # type: ignore[return-value]
 
 
+# the age limits a model reads over a period: (parameter, kind, the beneficiary's own age only, values)
+AgeLimits = tuple[tuple[str, str, bool, tuple[float, ...]], ...]
+
+
 @dataclass(frozen=True)
 class BenefitSpec:
     name: str
@@ -108,6 +112,9 @@ class BenefitSpec:
     criteria: dict[str, CriterionSpec]
     parameters: dict[str, Parameter]
     _cache: dict[date, Params] = field(default_factory=dict, compare=False, repr=False)
+    # ticks' age limits by the stretches between parameter changes their period's ends
+    # fall in (`ticks._age_limits`); at most (changes + 1) squared entries
+    age_limits_memo: dict[tuple[int, int], AgeLimits] = field(default_factory=dict, compare=False, repr=False)
     suspend_criteria: frozenset[str] = field(init=False, compare=False)
     _changes: tuple[date, ...] = field(init=False, compare=False, repr=False)
 
@@ -131,6 +138,11 @@ class BenefitSpec:
     def in_force_from(self) -> date:
         """The first date on which every parameter of the benefit has a value in force."""
         return max(p.values[0].valid_from for p in self.parameters.values())
+
+    def stretch(self, on: date) -> int:
+        """Which stretch between parameter changes a date falls in: dates with the same
+        number have the same parameter values."""
+        return bisect_right(self._changes, on)
 
     def change_dates(self, after: date, through: date) -> list[date]:
         """The dates in (after, through] on which a parameter takes a new value."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case
-from eventfilter.core.pack import BenefitSpec
+from eventfilter.core.pack import AgeLimits, BenefitSpec
 from eventfilter.core.reasons import Reason, Shown
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
@@ -71,14 +71,7 @@ def crossings(
         p0, p1 = spec.params_on(day - ONE_DAY).values(), spec.params_on(day).values()
         for name in sorted(n for n in p1 if p1[n] != p0.get(n)):
             out.append(Crossing(day, PARAMETERS_CHANGED, name, name, p0.get(name), p1[name]))
-    model = MODELS[spec.model]
-    # the limits in force on the period's dates (a limit may itself change)
-    first, last = spec.params_on(after + ONE_DAY), spec.params_on(through)
-    ages = [(n, CAME_OF_AGE, False, sorted({first.num(n), last.num(n)})) for n in sorted(model.member_ages)]
-    ages += [
-        (n, AGE_BAND_CHANGED, True, sorted({first.num(n), last.num(n)}))
-        for n in sorted(model.beneficiary_ages)
-    ]
+    ages = _age_limits(spec, after, through)
     if not ages:
         return out
     for person in readers(case, state):
@@ -89,11 +82,38 @@ def crossings(
             if own and person.person_id != case.beneficiary_id:
                 continue
             for limit in limits:
-                day = reaches(born, int(limit))
+                age = int(limit)
+                # the birthday falls in the year of birth + age (29 February: 1 March of it),
+                # so a year outside the period's rules it out before any date is built
+                if not after.year <= born.year + age <= through.year:
+                    continue
+                day = reaches(born, age)
                 if after < day <= through and spec.params_on(day).num(name) == limit:
-                    out.append(Crossing(day, kind, person.person_id, name, int(limit) - 1, int(limit), limit))
+                    out.append(Crossing(day, kind, person.person_id, name, age - 1, age, limit))
     out.sort(key=lambda c: (c.day, c.kind, c.subject))
     return out
+
+
+def _age_limits(spec: BenefitSpec, after: date, through: date) -> AgeLimits:
+    """The age limits the model reads, each with the values it has in (after, through]
+    (a limit may itself change): (parameter, kind, the beneficiary's own age only, values).
+    The same for every period whose ends fall in the same two stretches between parameter
+    changes: kept on the spec under those stretches, so it stays as small as the pack."""
+    key = (spec.stretch(after + ONE_DAY), spec.stretch(through))
+    found = spec.age_limits_memo.get(key)
+    if found is None:
+        first, last = spec.params_on(after + ONE_DAY), spec.params_on(through)
+        model = MODELS[spec.model]
+        found = tuple(
+            (n, kind, own, tuple(sorted({first.num(n), last.num(n)})))
+            for names, kind, own in (
+                (model.member_ages, CAME_OF_AGE, False),
+                (model.beneficiary_ages, AGE_BAND_CHANGED, True),
+            )
+            for n in sorted(names)
+        )
+        spec.age_limits_memo[key] = found
+    return found
 
 
 def crossing_reason(spec: BenefitSpec, c: Crossing, shown_person: str) -> Reason:
