@@ -372,9 +372,23 @@ class Engine:
         )
 
     def _hider(self, beneficiary_protected: bool) -> HideAddress:
-        state = self.state
+        """Which addresses one decision must hide: all of them when the beneficiary is
+        protected, else those where a protected person lives or lived. Each address is
+        asked once a decision (its before, after and reasons name the same few; the
+        register does not change while a decision is made)."""
+        if beneficiary_protected:
+            return _hide_every_address
+        is_protected_address = self.state.is_protected_address
+        asked: dict[str | None, bool] = {}
 
         def hide(address: str | None) -> bool:
-            return beneficiary_protected or state.is_protected_address(address)
+            found = asked.get(address)
+            if found is None:
+                found = asked[address] = is_protected_address(address)
+            return found
 
         return hide
+
+
+def _hide_every_address(address: str | None) -> bool:
+    return True

@@ -52,7 +52,12 @@ class RegisterState:
             return False
         if address_id in self.protected_places:
             return True
-        return any(self.is_protected(pid) for pid in self.residents(address_id))
+        persons = self.persons
+        for pid in self._residents.get(address_id, _EMPTY):
+            person = persons.get(pid)
+            if person is not None and person.protected_address:
+                return True
+        return False
 
     def children(self, parent_id: str) -> Iterable[str]:
         return self._children.get(parent_id, _EMPTY)
