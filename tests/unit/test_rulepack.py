@@ -150,3 +150,15 @@ def test_a_blank_reference_of_one_value_is_refused_naming_the_parameter(tmp_path
 def test_the_pack_says_from_when_it_is_in_force(pack: RulePack) -> None:
     assert pack.in_force_from == date(2026, 1, 1)
     assert pack.benefits["kontanthjaelp"].change_dates(date(2026, 1, 1), date(2027, 1, 1)) == []
+
+
+def test_a_benefit_is_in_force_from_the_last_first_value_of_its_parameters(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "values = [{ valid_from = 2026-01-01, value = 3000 }]",
+        "values = [{ valid_from = 2026-03-01, value = 3000 }]",
+    )
+    pack = load_pack(path)
+    assert pack.benefits["boligstoette"].in_force_from == date(2026, 3, 1)
+    assert pack.benefits["kontanthjaelp"].in_force_from == date(2026, 1, 1)
+    assert pack.in_force_from == date(2026, 3, 1)

@@ -117,12 +117,17 @@ class BenefitSpec:
     age_limits_memo: dict[tuple[int, int], AgeLimits] = field(default_factory=dict, compare=False, repr=False)
     suspend_criteria: frozenset[str] = field(init=False, compare=False)
     _changes: tuple[date, ...] = field(init=False, compare=False, repr=False)
+    # the first date on which every parameter of the benefit has a value in force
+    # (asked for every decision: made once)
+    in_force_from: date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         suspend = frozenset(n for n, c in self.criteria.items() if c.consequence == "suspend")
         object.__setattr__(self, "suspend_criteria", suspend)
         changes = sorted({v.valid_from for p in self.parameters.values() for v in p.values[1:]})
         object.__setattr__(self, "_changes", tuple(changes))
+        starts = (p.values[0].valid_from for p in self.parameters.values())
+        object.__setattr__(self, "in_force_from", max(starts, default=date.min))
 
     def params_on(self, on: date) -> Params:
         cached = self._cache.get(on)
@@ -133,11 +138,6 @@ class BenefitSpec:
 
     def consequence(self, criterion: str) -> Consequence:
         return self.criteria[criterion].consequence
-
-    @property
-    def in_force_from(self) -> date:
-        """The first date on which every parameter of the benefit has a value in force."""
-        return max(p.values[0].valid_from for p in self.parameters.values())
 
     def stretch(self, on: date) -> int:
         """Which stretch between parameter changes a date falls in: dates with the same
