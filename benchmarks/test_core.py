@@ -45,3 +45,19 @@ def test_find_what_time_alone_changes_for_a_case(benchmark, benefit: str) -> Non
     spec = engine.pack.benefits[benefit]
     found = benchmark(crossings, c, spec, engine.state, case.day - timedelta(days=7), case.day)
     assert found == []
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_check_whether_time_alone_changes_a_case_between_two_windows(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
+    """The check made before a window's `before` reuses the previous window's `after`:
+    three days apart, with no birthday and no parameter change between them."""
+    from datetime import timedelta
+
+    from eventfilter.core.timing import changes_with_time
+
+    case = core_case(benefit)
+    engine = case.engine
+    c = engine.book.cases["C"]
+    spec = engine.pack.benefits[benefit]
+    changed = benchmark(changes_with_time, c, spec, engine.state, case.day - timedelta(days=3), case.day)
+    assert changed is False

@@ -4,15 +4,18 @@ window's `before` only when nothing of the kind lies between their dates."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eventfilter.core import engine as engine_module
-from eventfilter.core.pack import DatedValue, RulePack
-from eventfilter.core.timing import changes_with_time, crosses
+from eventfilter.core.facts import Case
+from eventfilter.core.pack import BenefitSpec, DatedValue, RulePack
+from eventfilter.core.rules import MODELS
+from eventfilter.core.state import RegisterState
+from eventfilter.core.timing import changes_with_time, crosses, readers
 from tests.helpers import World, case, person, to_person
 from tests.integration.test_properties import CASES, PERSONS, an_event, unique_ids
 
@@ -76,3 +79,59 @@ def test_reusing_the_last_after_decides_exactly_as_evaluating_again(
     finally:
         engine_module.changes_with_time = real
     assert reused == again
+
+
+def _crosses_any(c: Case, spec: BenefitSpec, state: RegisterState, d0: date, d1: date) -> bool:
+    """The plain rule, person by person and age by age, with no shortcut."""
+    p = spec.params_on(d1)
+    model = MODELS[spec.model]
+    for who in readers(c, state):
+        names = set(model.member_ages) | (
+            set(model.beneficiary_ages) if who.person_id == c.beneficiary_id else set()
+        )
+        if any(crosses(who, p.num(n), d0, d1) for n in names):
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dates(date(1994, 1, 1), date(2012, 12, 31)),
+    st.dates(date(1994, 1, 1), date(2012, 12, 31)),
+    st.dates(date(2025, 12, 1), date(2030, 12, 31)),
+    st.integers(-800, 800),
+)
+def test_property_the_year_shortcut_finds_exactly_the_crossings_the_plain_rule_finds(
+    pack: RulePack, b_born: date, k_born: date, d0: date, days: int
+) -> None:
+    # birthdays on 1 January, 31 December and 29 February included: hypothesis seeks the edges
+    world = World(
+        pack,
+        [
+            person("B", b_born.isoformat(), address_id="A"),
+            person("K", k_born.isoformat(), address_id="A", parent_ids=["B"]),
+        ],
+        [case("C", "kontanthjaelp", "B")],
+    )
+    c, spec = world.book.cases["C"], pack.benefits["kontanthjaelp"]
+    d1 = d0 + timedelta(days=days)
+    assert changes_with_time(c, spec, world.state, d0, d1) == (
+        d0 != d1 and _crosses_any(c, spec, world.state, d0, d1)
+    )
+
+
+def test_a_child_turning_18_on_new_years_day_or_eve_changes_with_time_in_either_order(pack: RulePack) -> None:
+    for born, d0, d1, changes in (
+        ("2008-01-01", date(2025, 12, 31), date(2026, 1, 1), True),
+        ("2008-12-31", date(2026, 12, 30), date(2026, 12, 31), True),
+        ("2009-01-01", date(2026, 12, 30), date(2026, 12, 31), False),
+        ("2007-12-31", date(2025, 12, 31), date(2026, 1, 1), False),  # turned 18 the day before
+    ):
+        world = World(
+            pack,
+            [person("B", "1980-06-01", address_id="A"), person("K", born, address_id="A", parent_ids=["B"])],
+            [case("C", "kontanthjaelp", "B")],
+        )
+        c, spec = world.book.cases["C"], pack.benefits["kontanthjaelp"]
+        assert changes_with_time(c, spec, world.state, d0, d1) is changes, born
+        assert changes_with_time(c, spec, world.state, d1, d0) is changes, born

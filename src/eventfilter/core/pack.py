@@ -113,8 +113,11 @@ class BenefitSpec:
     parameters: dict[str, Parameter]
     _cache: dict[date, Params] = field(default_factory=dict, compare=False, repr=False)
     # ticks' age limits by the stretches between parameter changes their period's ends
-    # fall in (`ticks._age_limits`); at most (changes + 1) squared entries
-    age_limits_memo: dict[tuple[int, int], AgeLimits] = field(default_factory=dict, compare=False, repr=False)
+    # fall in (`ticks._age_limits`); at most (changes + 1) squared entries; not an
+    # argument, so that `replace` with other parameters starts it empty
+    age_limits_memo: dict[tuple[int, int], AgeLimits] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
     suspend_criteria: frozenset[str] = field(init=False, compare=False)
     _changes: tuple[date, ...] = field(init=False, compare=False, repr=False)
     # the first date on which every parameter of the benefit has a value in force

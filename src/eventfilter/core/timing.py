@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from math import ceil
 
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import BenefitSpec
@@ -52,10 +53,18 @@ def changes_with_time(case: Case, spec: BenefitSpec, state: RegisterState, d0: d
     if p0.key != p1.key:
         return True
     model = MODELS[spec.model]
-    member = [p1.num(n) for n in model.member_ages]
-    own = [p1.num(n) for n in model.beneficiary_ages]
+    # each age with the whole years a person must have to be on its far side
+    member = [(a, ceil(a)) for a in (p1.num(n) for n in model.member_ages)]
+    own = [(a, ceil(a)) for a in (p1.num(n) for n in model.beneficiary_ages)]
+    first, last = (d0.year, d1.year) if d0 < d1 else (d1.year, d0.year)
     for person in readers(case, state):
+        born = person.birth_date
+        if born is None:
+            continue  # no age: never crosses
         ages = member + own if person.person_id == case.beneficiary_id else member
-        if any(crosses(person, age, d0, d1) for age in ages):
-            return True
+        for age, years in ages:
+            # one reaches `years` in the year of birth + years: a year outside the two
+            # dates' rules the crossing out before any age is worked out
+            if first <= born.year + years <= last and crosses(person, age, d0, d1):
+                return True
     return False
