@@ -92,6 +92,27 @@ def test_a_correction_does_not_lift_a_hold_when_eligibility_is_still_lost(pack: 
     assert w.book.cases["C"].hold_event_ids == ("m",)
 
 
+def test_a_correction_filed_under_another_person_touches_the_cases_of_the_facts_it_restores(
+    pack: RulePack,
+) -> None:
+    # M moves into B's dwelling; the register then withdraws that move in an event
+    # filed under X, who is in no case: the withdrawal moves M out of the dwelling again
+    persons = [
+        person("B", address_id="D", monthly_income=0),
+        person("M", address_id="E", monthly_income=30000),
+        person("X", address_id="Q"),
+    ]
+    w = World(pack, persons, [case("H", BS, "B", dwelling_address_id="D")])
+    moved_in, withdrawn = w.run(
+        move("M", "D", event_id="in", effective_date="2026-03-01"),
+        event("correction", "X", {"corrects_event_id": "in"}, event_id="out", effective_date="2026-03-02"),
+    )
+    assert moved_in.case_id == "H" and moved_in.after is not None and moved_in.after.eligible is False
+    assert withdrawn.case_id == "H" and withdrawn.event_ids == ("out",)
+    assert withdrawn.after is not None and withdrawn.after.eligible is True
+    assert w.state.persons["M"].address_id == "E"
+
+
 def test_a_correction_of_an_event_nobody_saw(pack: RulePack) -> None:
     w = World(pack, [person("B"), person("X")], [case("C", KY, "B")])
     on_case = w.run(event("correction", "B", {"corrects_event_id": "ghost"}))[0]

@@ -74,11 +74,10 @@ class Engine:
     def process(self, event: Event, now: float = 0.0) -> list[Decision]:
         """Apply one valid, new event; return the decisions it closed."""
         writes = self.state.plan(event, self.effects)
-        affected = (
-            (event.person_id,)
-            if not writes
-            else dict.fromkeys([event.person_id, *(w.person_id for w in writes)])
-        )
+        # the event's person, then whoever else its writes change (most change only
+        # the event's own person: no dict made for them)
+        others = [w.person_id for w in writes if w.person_id != event.person_id]
+        affected = dict.fromkeys([event.person_id, *others]) if others else (event.person_id,)
         touched = routing.touched(self.book, self.state, affected, writes)
 
         closed: list[Decision] = []
