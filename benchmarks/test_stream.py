@@ -27,11 +27,11 @@ def stream_world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 @pytest.mark.parametrize("consumers", [1, 2])
-def test_stream_throughput(
+def test_stream_throughput(  # type: ignore[no-untyped-def]
     benchmark,
     stream_world: World,
     rabbitmq: str,
-    pg_databases: Callable[[], str],  # type: ignore[no-untyped-def]
+    pg_databases: Callable[[], str],
     consumers: int,
 ) -> None:
     def run() -> Any:
@@ -48,9 +48,9 @@ def test_stream_throughput(
     )
 
 
-def test_stream_latency(
+def test_stream_latency(  # type: ignore[no-untyped-def]
     benchmark, stream_world: World, rabbitmq: str, pg_databases: Callable[[], str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     def run() -> Any:
         return stream_latency(
             stream_world, pg_databases(), RABBIT_URL, f"efbench.{uuid.uuid4().hex[:8]}", rate=1000

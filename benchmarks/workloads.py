@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from eventfilter.adapters.jsonl import JsonlSource
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.decision import Decision
 from eventfilter.core.engine import Engine
