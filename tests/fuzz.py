@@ -63,7 +63,7 @@ def with_hypothesis(seconds: float) -> int:
 
 
 def with_atheris(seconds: float) -> None:
-    import atheris  # type: ignore[import-not-found]
+    import atheris
 
     atheris.instrument_all()
     sys.argv = [sys.argv[0], f"-max_total_time={int(seconds)}"]

@@ -6,6 +6,8 @@ import json
 from datetime import date
 from typing import Any
 
+from eventfilter.adapters.sql.store import SqlStore
+from eventfilter.application import App
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.decision import Decision
 from eventfilter.core.engine import Engine
@@ -147,3 +149,9 @@ def fixed_clock() -> Any:
     from datetime import datetime
 
     return datetime.fromisoformat(FIXED_NOW)
+
+
+def sql_store(app: App) -> SqlStore:
+    """The app's store as the SQL adapter, for a test that reaches below the store port."""
+    assert isinstance(app.store, SqlStore), "this test needs a database"
+    return app.store

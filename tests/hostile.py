@@ -103,10 +103,10 @@ def mutated(draw: Any, bases: list[dict[str, Any]]) -> bytes:
         text = json.dumps(_set(base, draw(st.sampled_from(paths)), marker))
         return text.replace(f'"{marker}"', draw(st.sampled_from(RAW_NUMBERS))).encode()
     if how == "truncate":
-        text = json.dumps(base).encode()
-        return text[: draw(st.integers(0, len(text)))]
+        encoded = json.dumps(base).encode()
+        return encoded[: draw(st.integers(0, len(encoded)))]
     if how == "nest":
-        depth = draw(st.integers(500, 3000))
+        depth: int = draw(st.integers(500, 3000))
         return ("[" * depth + "]" * depth).encode()
     raw = bytearray(json.dumps(base).encode())
     for _ in range(draw(st.integers(1, 3))):

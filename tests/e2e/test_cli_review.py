@@ -55,7 +55,7 @@ def world(tmp_path: Path, cli: Cli) -> Cli:
 
 def item_of(cli: Cli, case_id: str) -> int:
     items = json.loads(cli("review", "list", "--json").stdout)
-    return next(i["item_id"] for i in items if i["case_id"] == case_id)
+    return int(next(i["item_id"] for i in items if i["case_id"] == case_id))
 
 
 def test_a_caseworker_sees_only_their_municipalities(world: Cli) -> None:

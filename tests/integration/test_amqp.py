@@ -212,7 +212,7 @@ def test_a_large_publication_arrives_whole_and_in_order(rabbitmq: str, topology:
         with listening(rabbitmq, topology, "decision.#") as (channel, mine):
             sent = [OutMessage("decision.pass.x", f"d-{i}", b"x" * 2000) for i in range(3000)]
             broker.publish(sent)
-            got = []
+            got: list[Any] = []
             deadline = time.monotonic() + 20
             while len(got) < len(sent) and time.monotonic() < deadline:
                 method, props, _ = channel.basic_get(mine, auto_ack=True)

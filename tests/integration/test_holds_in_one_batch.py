@@ -4,8 +4,12 @@ open hold (trust issue, finding 2)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from eventfilter.application import App
+from eventfilter.ports import Review
 from eventfilter.service import queries
 from tests.helpers import case, event, lines, person
 from tests.integration.test_replay_store import app_for, replay
@@ -13,7 +17,7 @@ from tests.integration.test_replay_store import app_for, replay
 KY = "kontanthjaelp"
 
 
-def death_and_corrections(depth: int) -> list[dict]:
+def death_and_corrections(depth: int) -> list[dict[str, Any]]:
     events = [event("death", "B", event_id="d1", effective_date="2026-03-01")]
     target = "d1"
     for n in range(1, depth + 1):
@@ -55,8 +59,7 @@ def test_a_correction_of_a_correction_holds_the_case_once(db_url: str, batch_siz
     assert hold.case_id == "C" and hold.decision_id == decisions[-1].decision_id
 
 
-def app_review(app):  # type: ignore[no-untyped-def]
-
+def app_review(app: App) -> Review:
     return app.review
 
 

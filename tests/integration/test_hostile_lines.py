@@ -23,7 +23,7 @@ def good(kind: str = "death", **top: Any) -> dict[str, Any]:
     return event(kind, "B", **top)
 
 
-POISON = [
+POISON: list[str | bytes] = [
     json.dumps(income("B", 100, event_id="inf")).replace("100", "Infinity"),
     json.dumps(income("B", 100, event_id="nan")).replace("100", "NaN"),
     json.dumps(income("B", 100, event_id="big")).replace("100", "1e400"),

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from eventfilter.bootstrap import bootstrap
 from eventfilter.service.imports import import_cases, import_persons
-from tests.helpers import case, extract, person
+from tests.helpers import case, extract, person, sql_store
 
 
 def _analysed(store: Any, table: str) -> bool:
@@ -34,7 +34,7 @@ def test_an_import_from_empty_analyses_the_tables_it_fills(pg_databases: Any) ->
         cases = [case(f"C{i}", "kontanthjaelp", f"Q{i}") for i in range(6_000)]
         import_cases(app.store, app.pack, extract(*cases), "cases.jsonl", app.clock)
         assert _analysed(app.store, "cases")
-        with app.store.connect() as conn:  # the planner now knows the size
+        with sql_store(app).connect() as conn:  # the planner now knows the size
             plan = "\n".join(
                 conn.execute(text("EXPLAIN SELECT * FROM cases WHERE case_id IN ('C1', 'C2')")).scalars()
             )

@@ -18,12 +18,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer
-from tests.helpers import ListSink, World, case, event, extract, fixed_clock, income, lines, move, person
+from tests.helpers import (
+    ListSink,
+    World,
+    case,
+    event,
+    extract,
+    fixed_clock,
+    income,
+    lines,
+    move,
+    person,
+    sql_store,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -172,7 +185,7 @@ def stored_case_decisions(app: App) -> list[tuple[str, str]]:
 
     from eventfilter.adapters.sql.models import DECISIONS
 
-    with app.store.connect() as conn:
+    with sql_store(app).connect() as conn:
         return sorted(
             (r.decision_id, r.outcome)
             for r in conn.execute(select(DECISIONS.c.decision_id, DECISIONS.c.outcome))
@@ -209,7 +222,7 @@ def a_group(draw: Any) -> list[dict[str, Any]]:
     return unique_ids([makers[draw(st.integers(0, len(makers) - 1))]() for _ in range(n)])
 
 
-def _at(draw: Any, day: str) -> dict[str, str]:
+def _at(draw: Any, day: str) -> dict[str, Any]:
     return {"effective_date": day, "recorded_at": f"{day}T{draw(st.integers(0, 23)):02d}:00:00Z"}
 
 

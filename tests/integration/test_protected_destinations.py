@@ -8,7 +8,7 @@ world) and the stream (a world per batch) both."""
 
 from __future__ import annotations
 
-from eventfilter.bootstrap import App
+from eventfilter.application import App
 from eventfilter.core.decision import Decision
 from eventfilter.formats.lines import decision_line
 from eventfilter.service import queries

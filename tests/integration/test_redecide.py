@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.errors import NotAllowed, UsageError
 from eventfilter.records import Caseworker
 from eventfilter.service import queries
+from eventfilter.service.corrections import Correction
 from eventfilter.service.imports import import_cases, import_persons
-from eventfilter.service.review_actions import Correction, ReviewService
+from eventfilter.service.review_actions import ReviewService
 from tests.helpers import case, event, extract, income, person
 from tests.integration.test_review import MONDAY, Clock, item_of, replay
 

@@ -212,7 +212,7 @@ def test_an_annulled_or_corrected_navet_relation_withdraws_what_it_set(
     ]
     _, first = replay_navet(app, navet_file(tmp_path, "n1.xml", married))
     assert held(app, A).partner_id == S and first
-    single = {"marital_status": "unmarried", "partner_id": None}
+    single: dict[str, Any] = {"marital_status": "unmarried", "partner_id": None}
     gone = [
         post_element(replace(held(app, A), **single), withdrawn=(Withdrawn(PARTNER, S, wed),)),
         post_element(replace(held(app, S), **single), withdrawn=(Withdrawn(PARTNER, A, wed),)),

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.errors import SchemaOutdated, StoreError
 from eventfilter.service import queries
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
-from tests.helpers import ListSink, World, case, event, extract, fixed_clock, income, lines, move, person
+from tests.helpers import (
+    ListSink,
+    World,
+    case,
+    event,
+    extract,
+    fixed_clock,
+    income,
+    lines,
+    move,
+    person,
+    sql_store,
+)
 from tests.integration.conftest import real_database_only
 
 KY, BS = "kontanthjaelp", "boligstoette"
 
 
-def app_for(db_url: str, *persons: dict, cases: tuple[dict, ...] = (), batch_size: int = 2) -> App:
+def app_for(
+    db_url: str, *persons: dict[str, Any], cases: tuple[dict[str, Any], ...] = (), batch_size: int = 2
+) -> App:
     app = bootstrap(db_url, clock=fixed_clock)
     app.settings = replace(app.settings, batch_size=batch_size)
     import_persons(app.store, extract(*persons), "persons.jsonl", app.clock)
@@ -219,7 +235,7 @@ def test_protected_addresses_are_redacted_in_dead_letters(db_url: str) -> None:
 def test_an_outdated_schema_is_refused_until_upgraded(db_url: str) -> None:
     real_database_only(db_url, "it has no schema")
     app = bootstrap(db_url, clock=fixed_clock)
-    with app.store.begin() as conn:
+    with sql_store(app).begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
     with pytest.raises(SchemaOutdated, match="eventfilter db upgrade"):
         bootstrap(db_url)

@@ -4,7 +4,9 @@ issue, finding 1)."""
 
 from __future__ import annotations
 
-from eventfilter.bootstrap import App
+from typing import Any
+
+from eventfilter.application import App
 from eventfilter.service import queries
 from eventfilter.service.imports import import_cases, import_persons
 from tests.helpers import case, event, extract, income, lines, move, person
@@ -18,14 +20,14 @@ PERSONS = (
 CASES = (case("C", KY, "B"), case("CS", KY, "S"))
 
 
-def documented_run(app: App, events: list[dict]) -> list:
+def documented_run(app: App, events: list[dict[str, Any]]) -> list[Any]:
     """What `replay EVENTS --persons P --cases C` does: import both extracts, then replay."""
     import_persons(app.store, extract(*PERSONS), "persons.jsonl", app.clock)
     import_cases(app.store, app.pack, extract(*CASES), "cases.jsonl", app.clock)
     return replay(app, lines(*events))[1]
 
 
-def register(app: App) -> dict[str, tuple]:
+def register(app: App) -> dict[str, tuple[Any, ...]]:
     return {
         p.person_id: (p.address_id, p.alive, p.monthly_income, p.income_period, p.protected_address)
         for p in app.store.load_persons(["B", "S"])

@@ -15,14 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from eventfilter.adapters.sql.review import SqlReview
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, SchemaOutdated
 from eventfilter.records import Caseworker
 from eventfilter.service import queries
+from eventfilter.service.corrections import Correction
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer
-from eventfilter.service.review_actions import Correction, ReviewService
-from tests.helpers import ListSink, case, event, extract, lines, move, person
+from eventfilter.service.review_actions import ReviewService
+from tests.helpers import ListSink, case, event, extract, lines, move, person, sql_store
 from tests.integration.conftest import real_database_only
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -228,7 +230,9 @@ def test_an_unregistered_or_inactive_caseworker_is_refused(db_url: str, clock: C
     with pytest.raises(AccessDenied, match="not registered"):
         ReviewService(app).resolve(item_of(app, "KY-A"), "release", "mallory")
     review = app.review
-    review.save_caseworker(replace(review.caseworker("anna"), active=False), clock())  # type: ignore[arg-type]
+    anna = review.caseworker("anna")
+    assert anna is not None
+    review.save_caseworker(replace(anna, active=False), clock())
     with pytest.raises(AccessDenied, match="no longer active"):
         ReviewService(app).resolve(item_of(app, "KY-A"), "release", "anna")
 
@@ -260,11 +264,14 @@ def test_holds_as_of_a_date_for_the_payment_run(db_url: str, clock: Clock) -> No
     app = world(db_url, clock)  # holds placed Monday 2 March
     clock.now = datetime(2026, 3, 4, 12, tzinfo=UTC)
     ReviewService(app).resolve(item_of(app, "KY-A"), "release", "anna")  # lifted Wednesday 4 March
-    held = lambda day: {h.case_id for h in queries.holds(app.review, day) if h.source == "eventfilter"}  # noqa: E731
+
+    def held(day: date | None) -> set[str]:
+        return {h.case_id for h in queries.holds(app.review, day) if h.source == "eventfilter"}
+
     assert held(date(2026, 3, 1)) == set()
     assert held(date(2026, 3, 3)) == {"KY-A", "BS-D"}
     assert held(date(2026, 3, 4)) == {"BS-D"}
-    assert held(None) == {"BS-D"}  # type: ignore[arg-type]
+    assert held(None) == {"BS-D"}
 
 
 def test_decisions_and_the_audit_log_are_append_only(db_url: str, clock: Clock) -> None:
@@ -275,7 +282,7 @@ def test_decisions_and_the_audit_log_are_append_only(db_url: str, clock: Clock) 
         "DELETE FROM audit_log",
         "UPDATE audit_log SET actor = 'x'",
     ):
-        with pytest.raises(DBAPIError, match="append-only"), app.store.begin() as conn:
+        with pytest.raises(DBAPIError, match="append-only"), sql_store(app).begin() as conn:
             conn.execute(text(sql))
 
 
@@ -302,7 +309,7 @@ def _race(item_id: int, contenders: list[tuple[str, App]]) -> list[Any]:
 def test_two_caseworkers_resolving_at_once_exactly_one_wins(db_url: str, clock: Clock) -> None:
     real_database_only(db_url, "two connections race on one item")
     world(db_url, clock).store.dispose()
-    review = SqlReview(bootstrap(db_url, clock=clock).store)
+    review = SqlReview(sql_store(bootstrap(db_url, clock=clock)))
     review.save_caseworker(Caseworker("cai", "Cai Dahl", ("561", "510")), clock())
     for case_id in ("KY-A", "KY-B", "KY-C", "BS-D"):
         [item] = review.items("open", case_id=case_id)
@@ -327,7 +334,7 @@ def test_a_database_of_release_0_1_upgrades_in_place(tmp_path: Path, clock: Cloc
     with pytest.raises(SchemaOutdated):
         bootstrap(url)
     app = bootstrap(url, clock=clock, ensure_schema=False)
-    with app.store.connect() as conn:  # what release 0.1 held, read in its own schema
+    with sql_store(app).connect() as conn:  # what release 0.1 held, read in its own schema
         before_holds = {r[0] for r in conn.execute(text("SELECT case_id FROM holds WHERE lifted_at IS NULL"))}
         before_items = {
             r[0] for r in conn.execute(text("SELECT item_id FROM review_items WHERE status = 'open'"))
@@ -341,8 +348,8 @@ def test_a_database_of_release_0_1_upgrades_in_place(tmp_path: Path, clock: Cloc
         )
         conn.commit()
     assert before_holds and before_items
-    before, after = app.store.upgrade()
-    assert before == "0001" and after == app.store.revisions()[1] and after > "0002"
+    before, after = sql_store(app).upgrade()
+    assert before == "0001" and after == sql_store(app).revisions()[1] and after > "0002"
     app = bootstrap(url, clock=clock)
     assert {h.case_id for h in queries.holds(app.review) if h.source == "eventfilter"} == before_holds
     assert {i.item_id for i in ReviewService(app).queue()} == before_items
@@ -354,7 +361,7 @@ def test_a_database_of_release_0_1_upgrades_in_place(tmp_path: Path, clock: Cloc
     item = sorted(before_items)[0]
     ReviewService(app).resolve(item, "release", "anna", "after the upgrade")
     assert review.item(item).status == "resolved"  # type: ignore[union-attr]
-    with app.store.connect() as conn:
+    with sql_store(app).connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM decisions")).scalar_one() == 95
 
 

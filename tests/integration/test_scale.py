@@ -12,7 +12,8 @@ import pytest
 import structlog.testing
 
 from eventfilter.adapters.jsonl import JsonlSource
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.decision import Decision
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_event

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from eventfilter.adapters.memory_broker import MemoryBroker
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.pack import RulePack
 from eventfilter.service import queries
 from eventfilter.service.consumer import Consumer, ConsumerSettings

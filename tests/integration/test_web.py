@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from eventfilter.bootstrap import App, bootstrap
+from eventfilter.application import App
+from eventfilter.bootstrap import bootstrap
 from eventfilter.core.reasons import REDACTED
 from eventfilter.records import Caseworker
 from eventfilter.service.imports import import_cases, import_persons
@@ -191,7 +192,7 @@ def test_the_session_slides_with_activity_and_ends_after_idle_time(
     browser: Browser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1_000_000.0]
-    monkeypatch.setattr(web_app.time, "time", lambda: now[0])
+    monkeypatch.setattr("eventfilter.web.app.time.time", lambda: now[0])
     client = browser("anna")
 
     page = client.get("/")

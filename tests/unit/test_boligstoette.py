@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from eventfilter.core.evaluation import Status
+from typing import Any
+
+from eventfilter.core.evaluation import Evaluation, Status
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
 from tests.helpers import case, on, person, to_case, to_person
 
 
-def evaluate(pack: RulePack, persons: list[dict], dwelling: str = "D"):  # type: ignore[no-untyped-def]
+def evaluate(pack: RulePack, persons: list[dict[str, Any]], dwelling: str = "D") -> Evaluation:
     state = RegisterState(to_person(p) for p in persons)
     c = to_case(case("BS", "boligstoette", persons[0]["person_id"], dwelling_address_id=dwelling))
     return MODELS["boligstoette"].evaluate(c, state, on(), pack.benefits["boligstoette"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventfilter.core.facts import extract_over
 from eventfilter.core.state import RegisterState
 from tests.helpers import event, income, move, person, to_event, to_person
 
 
-def after_events(*events: dict) -> RegisterState:
+def after_events(*events: dict[str, Any]) -> RegisterState:
     state = RegisterState([to_person(person("X", address_id="A", monthly_income=1000))])
     for e in events:
         ev = to_event(e)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from eventfilter.core.evaluation import Status
+from typing import Any
+
+from eventfilter.core.evaluation import Evaluation, Status
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
@@ -11,7 +13,7 @@ from tests.helpers import case, on, person, to_case, to_person
 SE = {"country": "SE", "municipality_code": "1480"}
 
 
-def evaluate(pack: RulePack, persons: list[dict], housing_cost: float = 5500):  # type: ignore[no-untyped-def]
+def evaluate(pack: RulePack, persons: list[dict[str, Any]], housing_cost: float = 5500) -> Evaluation:
     state = RegisterState(to_person(p) for p in persons)
     c = to_case(
         case(

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from eventfilter.core.evaluation import Status
+from eventfilter.core.evaluation import Evaluation, Status
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
 from tests.helpers import case, on, person, to_case, to_person
 
 
-def evaluate(pack: RulePack, persons: list[dict], **case_fields: object):  # type: ignore[no-untyped-def]
+def evaluate(pack: RulePack, persons: list[dict[str, Any]], **case_fields: object):  # type: ignore[no-untyped-def]
     state = RegisterState(to_person(p) for p in persons)
     c = to_case(case("KY", "kontanthjaelp", persons[0]["person_id"], **case_fields))
     spec = pack.benefits["kontanthjaelp"]
     return MODELS["kontanthjaelp"].evaluate(c, state, on(), spec)
 
 
-def status(ev, criterion: str) -> Status:  # type: ignore[no-untyped-def]
+def status(ev: Evaluation, criterion: str) -> Status:
     check = ev.check(criterion)
     assert check is not None
     return check.status
@@ -56,7 +58,7 @@ def test_a_child_at_home_makes_a_provider(pack: RulePack) -> None:
         ({"alive": False}, "has died"),
     ],
 )
-def test_a_child_does_not_count(pack: RulePack, child: dict, why: str) -> None:
+def test_a_child_does_not_count(pack: RulePack, child: dict[str, Any], why: str) -> None:
     kid = person("C", "2015-01-01", address_id="A", parent_ids=["B"]) | child
     ev = evaluate(pack, [person("B", address_id="A"), kid])
     assert ev.category == "30plus_no_provider_single", why

@@ -4,6 +4,7 @@ naming the field (trust issue, findings 4 and 5)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.helpers import event, income, move, person, to_event, to_person
 HORIZON = Horizon(date(2026, 3, 2), 366)
 
 
-def refused(e: dict) -> str:
+def refused(e: dict[str, Any]) -> str:
     with pytest.raises(Malformed) as exc:
         check_event(to_event(e), HORIZON)
     return str(exc.value)
@@ -29,7 +30,9 @@ def refused(e: dict) -> str:
         (income("X", 100, period="2027-06"), "'data.period'"),  # within the horizon, after the event
     ],
 )
-def test_a_date_beyond_the_horizon_or_an_income_ahead_of_its_event_is_refused(line: dict, field: str) -> None:
+def test_a_date_beyond_the_horizon_or_an_income_ahead_of_its_event_is_refused(
+    line: dict[str, Any], field: str
+) -> None:
     message = refused(line)
     assert field in message and message.endswith(".")
 

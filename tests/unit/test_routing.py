@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventfilter.core.pack import RulePack
 from tests.helpers import World, case, event, move, person
 
 KY = "kontanthjaelp"
 
 
-def touched(pack: RulePack, persons: list[dict], cases: list[dict], e: dict) -> set[str | None]:
+def touched(
+    pack: RulePack, persons: list[dict[str, Any]], cases: list[dict[str, Any]], e: dict[str, Any]
+) -> set[str | None]:
     return {d.case_id for d in World(pack, persons, cases).run(e)}
 
 

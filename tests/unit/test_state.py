@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from eventfilter.core.facts import Effect, Group
 from eventfilter.core.state import RegisterState
 from tests.helpers import event, income, move, person, to_event, to_person
 
 
-def apply(state: RegisterState, e: dict, effects: dict[str, Effect] | None = None) -> Effect:
+def apply(state: RegisterState, e: dict[str, Any], effects: dict[str, Effect] | None = None) -> Effect:
     ev = to_event(e)
     return state.apply(ev, state.plan(ev, effects or {}))
 

@@ -60,7 +60,8 @@ def test_kontanthjaelp_the_beneficiary_turning_30_is_age_band_changed(pack: Rule
     [d] = tick(w, "C", "2026-12-31")
     assert d.effective_date == date(2026, 3, 20)
     assert d.outcome == "review" and codes(d) == ["rate_category_changed", "age_band_changed"]
-    assert d.before is not None and d.after is not None and d.after.amount > d.before.amount
+    assert d.before is not None and d.after is not None
+    assert d.after.amount is not None and d.before.amount is not None and d.after.amount > d.before.amount
 
 
 def test_boligstoette_a_child_turning_18_becomes_an_adult_of_the_household(pack: RulePack) -> None:

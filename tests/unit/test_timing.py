@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,12 +73,8 @@ def test_reusing_the_last_after_decides_exactly_as_evaluating_again(
 ) -> None:
     events = unique_ids(events)
     reused = decided(pack, events)
-    real = engine_module.changes_with_time
-    engine_module.changes_with_time = lambda *_: True  # type: ignore[assignment]  # never reuse
-    try:
+    with mock.patch.object(engine_module, "changes_with_time", lambda *_: True):  # never reuse
         again = decided(pack, events)
-    finally:
-        engine_module.changes_with_time = real
     assert reused == again
 
 
