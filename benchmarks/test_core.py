@@ -7,10 +7,14 @@ build the explained decision.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from benchmarks.workloads import core_case
 from eventfilter.core.rules import MODELS
+from eventfilter.core.ticks import crossings
+from eventfilter.core.timing import changes_with_time
 
 
 @pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
@@ -35,10 +39,6 @@ def test_evaluate_a_case_once(benchmark, benefit: str) -> None:  # type: ignore[
 def test_find_what_time_alone_changes_for_a_case(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
     """The date-triggered check made each time a case's window opens: a week with no
     birthday and no parameter change in it (what nearly every opening meets)."""
-    from datetime import timedelta
-
-    from eventfilter.core.ticks import crossings
-
     case = core_case(benefit)
     engine = case.engine
     c = engine.book.cases["C"]
@@ -51,10 +51,6 @@ def test_find_what_time_alone_changes_for_a_case(benchmark, benefit: str) -> Non
 def test_check_whether_time_alone_changes_a_case_between_two_windows(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
     """The check made before a window's `before` reuses the previous window's `after`:
     three days apart, with no birthday and no parameter change between them."""
-    from datetime import timedelta
-
-    from eventfilter.core.timing import changes_with_time
-
     case = core_case(benefit)
     engine = case.engine
     c = engine.book.cases["C"]

@@ -26,7 +26,7 @@ from eventfilter.core.pack import AgeLimits, BenefitSpec
 from eventfilter.core.reasons import Reason, Shown
 from eventfilter.core.rules import MODELS
 from eventfilter.core.state import RegisterState
-from eventfilter.core.timing import readers
+from eventfilter.core.timing import may_reach, readers
 
 TICK = "tick"  # the "event type" of a date-triggered decision
 CAME_OF_AGE = "came_of_age"
@@ -83,9 +83,7 @@ def crossings(
                 continue
             for limit in limits:
                 age = int(limit)
-                # the birthday falls in the year of birth + age (29 February: 1 March of it),
-                # so a year outside the period's rules it out before any date is built
-                if not after.year <= born.year + age <= through.year:
+                if not may_reach(born, age, after.year, through.year):
                     continue
                 day = reaches(born, age)
                 if after < day <= through and spec.params_on(day).num(name) == limit:

@@ -38,6 +38,13 @@ def readers(case: Case, state: RegisterState) -> Iterable[Person]:
                 yield p
 
 
+def may_reach(born: date, years: int, first_year: int, last_year: int) -> bool:
+    """Whether one born on `born` can reach `years` whole years in a period within these
+    calendar years: one does so in the year of birth + years (born on 29 February, on
+    1 March of it). A necessary condition, checked before any date or age is worked out."""
+    return first_year <= born.year + years <= last_year
+
+
 def crosses(person: Person, age: float, d0: date, d1: date) -> bool:
     """Whether the person is on different sides of `age` on the two dates."""
     a0, a1 = person.age_on(d0), person.age_on(d1)
@@ -63,8 +70,6 @@ def changes_with_time(case: Case, spec: BenefitSpec, state: RegisterState, d0: d
             continue  # no age: never crosses
         ages = member + own if person.person_id == case.beneficiary_id else member
         for age, years in ages:
-            # one reaches `years` in the year of birth + years: a year outside the two
-            # dates' rules the crossing out before any age is worked out
-            if first <= born.year + years <= last and crosses(person, age, d0, d1):
+            if may_reach(born, years, first, last) and crosses(person, age, d0, d1):
                 return True
     return False
