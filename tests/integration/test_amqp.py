@@ -141,11 +141,15 @@ def test_messages_are_taken_in_their_senders_order_even_when_the_broker_mixes_th
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     try:
         channel = connection.channel()
+        # one broker transaction, as publish_messages makes: all 40 are queued before
+        # the test reads (unconfirmed publishes may still be on their way, or lost)
+        channel.tx_select()
         for stamp in stamps:  # one person: one partition
             body = json.dumps(income("P", stamp, event_id=f"e{stamp}")).encode()
             channel.basic_publish(
                 topology.events, "P", body, pika.BasicProperties(headers={PUBLISHED_AT: stamp})
             )
+        channel.tx_commit()
     finally:
         connection.close()
 
