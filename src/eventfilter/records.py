@@ -77,6 +77,8 @@ class BatchChanges:
     person_facts: list[Person] = field(default_factory=list)
     new_persons: list[Person] = field(default_factory=list)  # first seen: written only if still absent
     protected_addresses: set[str] = field(default_factory=set)  # held by a protected person meanwhile
+    # Stored cases whose state changed (a hold, the active set, ticked through):
+    # written without touching indexes (who, where and which municipality stay).
     cases: list[Case] = field(default_factory=list)
     windows_open: list[Window] = field(default_factory=list)
     windows_closed: list[str] = field(default_factory=list)

@@ -111,6 +111,20 @@ def test_decisions_do_not_depend_on_batch_size_or_on_windows_kept_in_memory(tmp_
     assert gist(frugal) == gist(lavish)
 
 
+def test_the_windows_left_open_are_decided_in_order_of_date_and_case_wherever_they_are_kept(
+    tmp_path: Path,
+) -> None:
+    """At the end of input some open windows are in memory and some only in the
+    store: they are decided in one order, by date and case, as if all were in memory."""
+    world = generated(tmp_path, "w", 600, 120, SAMPLE, seed=11)
+    # batches of 25 lines, 30 windows kept: at the end 11 windows (the latest) are in
+    # memory and 148 in the store only; they are decided in rounds of 30
+    few = replayed(app_on(tmp_path, world, "few", batch_size=25, windows_in_memory=30), world)
+    many = replayed(app_on(tmp_path, world, "many", batch_size=25, windows_in_memory=10**6), world)
+    assert len(many) > 1000
+    assert [d.decision_id for d in few] == [d.decision_id for d in many]
+
+
 def test_a_correction_that_names_a_partner_again_finds_them_after_they_were_dropped(tmp_path: Path) -> None:
     """P's divorce is withdrawn batches later: P names B as partner again. B,
     dropped from memory when nobody named them, must be loaded again, or B's

@@ -255,3 +255,18 @@ def test_an_event_dated_before_the_pack_is_in_force_is_decided_and_says_so(pack:
     assert "2025-11-30" in note.message and "2026-01-01" in note.message
     [ok] = World(pack, [person("B")], [case("C", "kontanthjaelp", "B")]).run(event("death", "B"))
     assert "parameters_not_in_force" not in [r.code for r in ok.reasons]
+
+
+def test_closing_named_windows_decides_those_in_memory_in_order_of_date_and_case(pack: RulePack) -> None:
+    """The end of a replay closes the windows the store lists first; others stay open."""
+    w = World(
+        pack,
+        [person("B1"), person("B2"), person("B3")],
+        [case("C1", KY, "B1"), case("C2", KY, "B2"), case("C3", KY, "B3")],
+    )
+    for pid, day in (("B3", "2026-03-01"), ("B1", "2026-03-02"), ("B2", "2026-03-01")):
+        assert w.engine.process(to_event(income(pid, 9000, effective_date=day))) == []
+    out = w.engine.close(["C1", "C3", "GONE"])
+    assert [d.case_id for d in out] == ["C3", "C1"]  # 1 March before 2 March; a case not open is skipped
+    assert list(w.engine.windows) == ["C2"]
+    assert [d.case_id for d in w.engine.close_all()] == ["C2"]

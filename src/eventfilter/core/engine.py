@@ -226,7 +226,14 @@ class Engine:
 
     def close_all(self) -> list[Decision]:
         """End of input: decide every open window (in memory)."""
-        order = sorted(self.windows.values(), key=lambda w: (w.effective_date, w.case_id))
+        return self.close(list(self.windows))
+
+    def close(self, case_ids: Iterable[str]) -> list[Decision]:
+        """Decide the open windows of these cases (those in memory), in order of date and case."""
+        windows = self.windows
+        order = sorted(
+            (windows[c] for c in case_ids if c in windows), key=lambda w: (w.effective_date, w.case_id)
+        )
         return [self._close(w) for w in order]
 
     def close_due(self, now: float, settle_seconds: float) -> list[Decision]:

@@ -26,6 +26,7 @@ import structlog
 from eventfilter.core.decide import PASS, REVIEW, SUSPEND
 from eventfilter.core.decision import LIFT, PLACE, Decision
 from eventfilter.core.pack import RulePack
+from eventfilter.errors import WindowNotLoaded
 from eventfilter.formats import raw_text
 from eventfilter.ports import Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
@@ -217,22 +218,25 @@ class Replayer:
         collector: gc_tuning.BatchCollector,
     ) -> None:
         """End of input: decide every open window, in order of date and case, a
-        store-load at a time (the windows of a national run are mostly in the store)."""
+        store-load at a time (the windows of a national run are mostly in the store).
+        Every open window is in the store (each batch writes those it changed); the
+        store gives the order, and a window still in memory is decided as it is there."""
         engine = world.engine
-        engine.spill()  # all of them are stored with the last batch
         while True:
             with self.store.unit_of_work() as uow:
                 due = uow.first_windows(max(1, self.settings.windows_in_memory))
                 if not due:
                     break
-                world.bind(uow).load_cases(due)
-                decisions = engine.close_all()
+                world.bind(uow).load_cases(due)  # the cases new to the run, the windows not in memory
+                decisions = engine.close(due)
                 changes = BatchChanges(at=self.clock(), run_id=run_id)
                 # a window whose case is gone can never be decided: dropped, said, and never looped on
                 orphans = [c for c in due if c not in engine.book.cases]
                 if orphans:
                     log.warning("open windows of cases that no longer exist were dropped", cases=len(orphans))
                     changes.windows_closed.extend(orphans)
+                elif not decisions:  # the same windows would come first again: never loop on them
+                    raise WindowNotLoaded(f"The open windows of {len(due)} cases could not be loaded.")
                 pipeline.finish(uow, world, decisions, changes)
                 self._deliver(decisions)
             self._committed(world, changes, decisions, summary)

@@ -42,7 +42,7 @@ class Writer:
         )
         bulk.insert_ignore(conn, "persons", PERSON_COLUMNS, [_person_tuple(p) for p in b.new_persons])
         _remember_protected(conn, b.persons, b.person_facts, b.new_persons, also=b.protected_addresses)
-        bulk.upsert(conn, "cases", CASE_COLUMNS, "case_id", [_case_tuple(c) for c in b.cases])
+        bulk.update(conn, "cases", "case_id", CASE_STATE_COLUMNS, [_case_state(c) for c in b.cases])
         self._write_windows(conn, b)
         bulk.insert(
             conn,
@@ -303,6 +303,22 @@ def _person_tuple(p: Person) -> tuple[Any, ...]:
         p.income_period,
         p.protected_address,
         bulk.js(versions) if (versions := p.versions()) else None,
+    )
+
+
+# What a batch may change of a stored case: every column no index holds (the
+# beneficiary, the dwelling and the municipality stay as imported).
+CASE_STATE_COLUMNS = ("status", "housing_cost", "hold_event_ids", "in_active_set", "ticked_through")
+
+
+def _case_state(c: Case) -> tuple[Any, ...]:
+    return (
+        c.status,
+        c.housing_cost,
+        bulk.js(list(c.hold_event_ids)) if c.hold_event_ids is not None else None,
+        c.in_active_set,
+        bulk.day(c.ticked_through),
+        c.case_id,
     )
 
 
