@@ -30,7 +30,7 @@ def stored_json(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
-def _json(value: Any) -> Any:
+def json_column(value: Any) -> Any:
     """JSON columns come back as text from SQLite and decoded from psycopg."""
     return stored_json(value) if isinstance(value, str) else value
 

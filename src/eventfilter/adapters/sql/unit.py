@@ -18,7 +18,6 @@ from sqlalchemy import Connection, func, select
 from eventfilter.adapters.sql import codec
 from eventfilter.adapters.sql.connection import aware, chunks
 from eventfilter.adapters.sql.models import (
-    CASES,
     ITEMS,
     OUTBOX,
     PROCESSED,
@@ -114,13 +113,16 @@ def candidate_cases(
 
 
 def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
-    """The cases, locked for this transaction, in case id order."""
+    """The cases, locked for this transaction, in case id order. (Plain SQL, as the other
+    loading queries: a national run makes hundreds of thousands of these rows.)"""
+    lock = ""
+    if conn.dialect.name == "postgresql":
+        lock = " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
     out = []
     for chunk in chunks(sorted(case_ids)):
-        query = select(CASES).where(CASES.c.case_id.in_(list(chunk))).order_by(CASES.c.case_id)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=skip_locked)
-        out += [codec.case_of(r) for r in conn.execute(query).mappings()]
+        where, params = _in(conn, "case_id", chunk)
+        sql = f"SELECT {', '.join(codec.CASE_COLUMNS)} FROM cases WHERE {where} ORDER BY case_id{lock}"
+        out += [codec.case_of_raw(r) for r in conn.exec_driver_sql(sql, params)]
     return out
 
 
@@ -167,8 +169,9 @@ def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
 def windows(conn: Connection, case_ids: Sequence[str]) -> list[Window]:
     out = []
     for chunk in chunks(list(case_ids)):
-        rows = conn.execute(select(WINDOWS.c.body).where(WINDOWS.c.case_id.in_(list(chunk))))
-        out += [Window.from_dict(r.body) for r in rows]
+        where, params = _in(conn, "case_id", chunk)
+        rows = conn.exec_driver_sql(f"SELECT body FROM windows WHERE {where}", params)
+        out += [Window.from_dict(codec.json_column(r[0])) for r in rows]
     return out
 
 
