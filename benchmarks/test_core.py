@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from benchmarks.workloads import core_case
+from benchmarks.workloads import core_case, rate
 from eventfilter.core.rules import MODELS
 from eventfilter.core.ticks import crossings
 from eventfilter.core.timing import changes_with_time
@@ -22,7 +22,7 @@ def test_decide_a_touched_case(benchmark, benefit: str) -> None:  # type: ignore
     case = core_case(benefit)
     decision = benchmark(case.decide_once)
     assert decision.case_id == "C"
-    benchmark.extra_info["decisions_per_second"] = round(1 / benchmark.stats["mean"])
+    rate(benchmark, "decisions_per_second", 1, "mean")
 
 
 @pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])

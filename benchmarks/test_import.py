@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.workloads import World, import_world
+from benchmarks.workloads import World, import_world, rate
 
 
 def test_import_persons_and_cases(benchmark, national_1pct_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -14,4 +14,4 @@ def test_import_persons_and_cases(benchmark, national_1pct_world: World, tmp_pat
     assert persons > 50_000 and cases > 5_000
     benchmark.extra_info["persons"] = persons
     benchmark.extra_info["cases"] = cases
-    benchmark.extra_info["lines_per_second"] = round((persons + cases) / benchmark.stats["min"])
+    rate(benchmark, "lines_per_second", persons + cases)

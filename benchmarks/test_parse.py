@@ -7,12 +7,12 @@ back to the pydantic models; `parse_event_fully` always takes the models.
 
 from __future__ import annotations
 
-from benchmarks.workloads import World, parse_only, parse_validate
+from benchmarks.workloads import World, parse_only, parse_validate, rate
 
 
 def _rate(benchmark, n: int) -> None:  # type: ignore[no-untyped-def]
     benchmark.extra_info["events"] = n
-    benchmark.extra_info["events_per_second"] = round(n / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", n)
 
 
 def test_json_loads_baseline(benchmark, national_world: World) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.workloads import World, fresh_app, parse_only, replay
+from benchmarks.workloads import World, fresh_app, parse_only, rate, replay
 
 
 def _replay_benchmark(benchmark, world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -20,13 +20,13 @@ def _replay_benchmark(benchmark, world: World, tmp_path: Path) -> None:  # type:
     summary = benchmark.pedantic(replay, setup=setup, rounds=2, iterations=1)
     assert summary.events_read == lines
     benchmark.extra_info["events"] = lines
-    benchmark.extra_info["events_per_second"] = round(lines / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", lines)
     benchmark.extra_info["untouched_share"] = round(summary.untouched / max(1, summary.decided), 3)
 
 
 def test_parse_only_baseline_register(benchmark, register_world: World) -> None:  # type: ignore[no-untyped-def]
     n = benchmark.pedantic(parse_only, args=(register_world,), rounds=3, iterations=1)
-    benchmark.extra_info["events_per_second"] = round(n / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", n)
 
 
 def test_replay_register_feed(benchmark, register_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -35,7 +35,7 @@ def test_replay_register_feed(benchmark, register_world: World, tmp_path: Path) 
 
 def test_parse_only_baseline_national(benchmark, national_world: World) -> None:  # type: ignore[no-untyped-def]
     n = benchmark.pedantic(parse_only, args=(national_world,), rounds=3, iterations=1)
-    benchmark.extra_info["events_per_second"] = round(n / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", n)
 
 
 def test_replay_national_mix(benchmark, national_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def test_replay_national_mix(benchmark, national_world: World, tmp_path: Path) -
 
 def test_parse_only_baseline_national_1pct(benchmark, national_1pct_world: World) -> None:  # type: ignore[no-untyped-def]
     n = benchmark.pedantic(parse_only, args=(national_1pct_world,), rounds=3, iterations=1)
-    benchmark.extra_info["events_per_second"] = round(n / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", n)
 
 
 def test_replay_national_1pct_year(benchmark, national_1pct_world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

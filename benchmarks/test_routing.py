@@ -7,7 +7,7 @@ every event of the file about anyone else that is not a register change
 
 from __future__ import annotations
 
-from benchmarks.workloads import World, untouched_events
+from benchmarks.workloads import World, rate, untouched_events
 
 
 def test_route_untouched_events(benchmark, register_world: World) -> None:  # type: ignore[no-untyped-def]
@@ -15,4 +15,4 @@ def test_route_untouched_events(benchmark, register_world: World) -> None:  # ty
     touched = benchmark.pedantic(work.route_all, rounds=3, iterations=1)
     assert touched == 0
     benchmark.extra_info["events"] = len(work.events)
-    benchmark.extra_info["events_per_second"] = round(len(work.events) / benchmark.stats["min"])
+    rate(benchmark, "events_per_second", len(work.events))

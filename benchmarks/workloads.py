@@ -260,6 +260,13 @@ def core_case(benefit: str, pack: RulePack | None = None) -> CoreCase:
     return CoreCase(engine, "B", "C", date(2026, 3, 1))
 
 
+def rate(benchmark: Any, name: str, count: float, stat: str = "min") -> None:
+    """Record `count` per second of the benchmark's `stat` time as `name`. Under
+    --benchmark-disable the function ran once, untimed: nothing to record."""
+    if benchmark.stats is not None:
+        benchmark.extra_info[name] = round(count / benchmark.stats[stat])
+
+
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     result = fn()
