@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from sys import intern
 from typing import Any
@@ -119,7 +119,7 @@ def parent_ids_of_raw(value: Any) -> tuple[str, ...]:
 
 
 def case_of_raw(r: Sequence[Any]) -> Case:
-    """A case from a raw row in CASE_COLUMNS order (the loading path)."""
+    """A case from a raw row in CASE_COLUMNS order."""
     case_id, benefit, beneficiary, municipality, status, dwelling, housing_cost, held, active, ticked = r
     if isinstance(held, str):
         held = stored_json(held)
@@ -151,11 +151,6 @@ CASE_COLUMNS = (
     "in_active_set",
     "ticked_through",
 )
-
-
-def case_of(r: Mapping[Any, Any]) -> Case:
-    """A case from a row mapping (decoded JSON, as SQLAlchemy gives it)."""
-    return case_of_raw(tuple(r[c] for c in CASE_COLUMNS))
 
 
 def _encode(group: Group, values: Sequence[Value]) -> Sequence[Any]:
