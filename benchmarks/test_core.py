@@ -1,8 +1,12 @@
 """The pure core: how long it takes to decide one touched case.
 
-A decision here is the whole per-case work: route the event, evaluate the
-case before, apply the change, evaluate after, run the decision table and
-build the explained decision.
+A decision here is the whole per-case work: route the event, take the case's
+`before`, apply the change, evaluate after, run the decision table and build
+the explained decision. Two paths: a window closed by the case's next event
+(replay's common path: the new window's `before` is the closed one's `after`,
+after checking that time alone changes nothing between the two dates), and a
+window opened and closed on its own (the end of input, the stream's settle
+time: `before` is evaluated too).
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ def test_decide_a_touched_case(benchmark, benefit: str) -> None:  # type: ignore
     case = core_case(benefit)
     decision = benchmark(case.decide_once)
     assert decision.case_id == "C"
+    rate(benchmark, "decisions_per_second", 1, "mean")
+
+
+@pytest.mark.parametrize("benefit", ["kontanthjaelp", "boligstoette", "forsorjningsstod"])
+def test_decide_a_touched_case_whose_window_closes_alone(benchmark, benefit: str) -> None:  # type: ignore[no-untyped-def]
+    case = core_case(benefit)
+    decision = benchmark(case.decide_alone)
+    assert decision.case_id == "C" and not case.engine.windows
     rate(benchmark, "decisions_per_second", 1, "mean")
 
 

@@ -195,19 +195,30 @@ class CoreCase:
     day: date
     n: int = 0
 
-    def decide_once(self) -> Decision:
+    def _next(self) -> Event:
         self.n += 1
-        event = Event(
+        return Event(
             event_id=f"bench-{self.n}",
             type="income_change",
             person_id=self.person_id,
-            effective_date=self.day
-            + timedelta(days=self.n % 2),  # alternate: each event closes the last window
+            effective_date=self.day + timedelta(days=self.n % 2),  # alternate dates
             recorded_at=None,
             data=IncomeData("2026-02", float(1000 + (self.n % 7) * 700)),
         )
-        closed = self.engine.process(event)
-        return closed[0] if closed else self.engine.close_all()[0]
+
+    def decide_once(self) -> Decision:
+        """A window closed by the case's next event, on another date (replay's common
+        path): the new window's `before` is the closed one's `after`, one evaluation."""
+        closed = self.engine.process(self._next())
+        # the first event only opens a window; from then on each closes the one before
+        return closed[0] if closed else self.decide_once()
+
+    def decide_alone(self) -> Decision:
+        """A window opened and closed on its own (end of input, the stream's settle
+        time): its `before` cannot be the case's last `after`, so two evaluations."""
+        self.engine.close_all()
+        self.engine.process(self._next())
+        return self.engine.close_all()[0]
 
 
 def core_case(benefit: str, pack: RulePack | None = None) -> CoreCase:
