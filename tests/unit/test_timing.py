@@ -132,3 +132,24 @@ def test_a_child_turning_18_on_new_years_day_or_eve_changes_with_time_in_either_
         c, spec = world.book.cases["C"], pack.benefits["kontanthjaelp"]
         assert changes_with_time(c, spec, world.state, d0, d1) is changes, born
         assert changes_with_time(c, spec, world.state, d1, d0) is changes, born
+
+
+def test_readers_are_the_beneficiary_the_partner_and_both_addresses_people_once(pack: RulePack) -> None:
+    world = World(
+        pack,
+        [
+            person("B", address_id="A", partner_id="P", marital_status="married"),
+            person("P", address_id="X", partner_id="B", marital_status="married"),  # lives elsewhere
+            person("K", "2015-01-01", address_id="A", parent_ids=["B"]),
+            person("D", address_id="D1"),  # at the case's dwelling, not at B's address
+        ],
+        [case("C", "boligstoette", "B", dwelling_address_id="D1", housing_cost=4000)],
+    )
+    c = world.book.cases["C"]
+    assert [p.person_id for p in readers(c, world.state)] == ["B", "P", "K", "D"]
+    # B living at the dwelling: its residents are read once
+    at_home = replace(c, dwelling_address_id="A")
+    assert [p.person_id for p in readers(at_home, world.state)] == ["B", "P", "K"]
+    # a beneficiary the register does not know: the dwelling's residents still count
+    unknown = replace(c, beneficiary_id="nobody")
+    assert [p.person_id for p in readers(unknown, world.state)] == ["D"]

@@ -8,6 +8,8 @@ stands alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from eventfilter.core import reasons as r
@@ -16,16 +18,34 @@ from eventfilter.core.pack import BenefitSpec
 from eventfilter.core.vocabulary import Outcome
 
 SUSPEND, REVIEW, PASS = Outcome.SUSPEND, Outcome.REVIEW, Outcome.PASS
+FAILS = Status.FAILS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trigger:
-    """What the events decided together were, as far as the table cares."""
+    """What the events decided together were, as far as the table cares (a value,
+    never changed once made; plain, not frozen: one is made for every decision,
+    and a frozen dataclass takes several times as long to build)."""
 
     types: tuple[str, ...]  # distinct event types, in arrival order
     unknown_types: tuple[str, ...] = ()
     only_not_read: bool = False  # every event is of a type the pack never reads
     unknown_corrections: tuple[str, ...] = ()  # withdrawn event ids never seen
+
+    @staticmethod
+    def of(
+        types: tuple[str, ...], known: AbstractSet[str], not_read: AbstractSet[str], unknown: Iterable[str]
+    ) -> Trigger:
+        """A window's trigger: its event types, which of them the pack does not know,
+        whether the pack reads none of them, the unknown events it withdraws."""
+        unknown_types: tuple[str, ...]
+        if len(types) == 1:  # most windows: one event, or events of one type
+            unknown_types = () if types[0] in known else types
+            only_not_read = types[0] in not_read
+        else:
+            unknown_types = tuple(t for t in types if t not in known)
+            only_not_read = all(t in not_read for t in types)
+        return Trigger(types, unknown_types, only_not_read, tuple(unknown))
 
 
 def decide(
@@ -40,10 +60,10 @@ def decide(
     suspend_fired: list[r.Reason] = []
     review_fired: list[r.Reason] = []
     for check in after.checks:
-        if check.status is not Status.FAILS:
+        if check.status is not FAILS:
             continue
         old = before.check(check.criterion)
-        if old is not None and old.status is Status.FAILS:
+        if old is not None and old.status is FAILS:
             continue  # failed already: nothing new
         reason = r.criterion_reason(spec, old, check, hide, after)
         (suspend_fired if spec.consequence(check.criterion) == SUSPEND else review_fired).append(reason)

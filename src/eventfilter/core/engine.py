@@ -252,12 +252,8 @@ class Engine:
         case = self.book.cases[window.case_id]
         spec = self.pack.benefits[case.benefit]
         after = self.evaluate(case, spec, window.effective_date)
-        trigger = Trigger(
-            types=tuple(window.types),
-            unknown_types=tuple(t for t in window.types if t not in self._known_types),
-            only_not_read=all(t in self.pack.not_read_types for t in window.types),
-            unknown_corrections=tuple(window.unknown_corrections),
-        )
+        types = tuple(window.types)
+        trigger = Trigger.of(types, self._known_types, self.pack.not_read_types, window.unknown_corrections)
         protected = window.protected or self.state.is_protected(case.beneficiary_id)
         hide = self._hider(protected)
         outcome, reasons = decide(spec, window.before, after, trigger, hide)
@@ -281,7 +277,7 @@ class Engine:
             after=after,
             hide=hide,
             hold=hold,
-            event_types=tuple(window.types),
+            event_types=types,
         )
         return decision, after
 

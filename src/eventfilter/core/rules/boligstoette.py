@@ -64,14 +64,14 @@ def evaluate(case: Case, view: FactsView, on: date, spec: BenefitSpec) -> Evalua
         checks = [
             deceased(b),
             at_dwelling(HOUSING_CHANGED, b, case),
-            Check("left_dwelling", Status.HOLDS, None),
+            _STAYED,
         ]
         home = b.address_id
     else:
         checks = [
             deceased(b),
             at_dwelling("left_dwelling", b, case),
-            Check(HOUSING_CHANGED, Status.HOLDS, None),
+            _HOUSING_UNCHANGED,
         ]
 
     adults: list[Person] = []
@@ -103,6 +103,9 @@ def evaluate(case: Case, view: FactsView, on: date, spec: BenefitSpec) -> Evalua
 
 
 HOUSING_CHANGED = "housing_changed"
+# the criterion a household's move does not decide holds (shared values, never changed)
+_STAYED = Check("left_dwelling", Status.HOLDS, None)
+_HOUSING_UNCHANGED = Check(HOUSING_CHANGED, Status.HOLDS, None)
 
 
 def moved_together(case: Case, view: FactsView, b: Person) -> bool:

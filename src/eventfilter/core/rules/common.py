@@ -86,20 +86,29 @@ def children_at_home(view: FactsView, b: Person, on: date, params: Params) -> li
     return found
 
 
+# Checks are values, never changed once made: those that read nothing but a
+# status are made once and shared (every evaluation has several).
+ALIVE = Check("deceased", Status.HOLDS, "alive")
+DEAD = Check("deceased", Status.FAILS, "deceased")
+_COUNTRY_UNKNOWN = Check("left_country", Status.UNKNOWN, None)
+_MUNICIPALITY_UNKNOWN = Check("municipality_handover", Status.UNKNOWN, None)
+_AMOUNT_UNKNOWN = Check("income_above_limit", Status.UNKNOWN, None)
+
+
 def deceased(b: Person) -> Check:
-    return Check("deceased", Status.HOLDS if b.alive else Status.FAILS, "alive" if b.alive else "deceased")
+    return ALIVE if b.alive else DEAD
 
 
 def lives_in(b: Person, home_country: str) -> Check:
     if b.country is None:
-        return Check("left_country", Status.UNKNOWN, None)
+        return _COUNTRY_UNKNOWN
     return Check("left_country", Status.HOLDS if b.country == home_country else Status.FAILS, b.country)
 
 
 def same_municipality(b: Person, case: Case) -> Check:
     """Unknown when B has no municipality (abroad): leaving the country is its own criterion."""
     if b.municipality_code is None:
-        return Check("municipality_handover", Status.UNKNOWN, None)
+        return _MUNICIPALITY_UNKNOWN
     status = Status.HOLDS if b.municipality_code == case.municipality_code else Status.FAILS
     return Check("municipality_handover", status, b.municipality_code)
 
@@ -112,7 +121,7 @@ def at_dwelling(criterion: str, b: Person, case: Case) -> Check:
 
 def amount_check(amount: float | None) -> Check:
     if amount is None:
-        return Check("income_above_limit", Status.UNKNOWN, None)
+        return _AMOUNT_UNKNOWN
     return Check("income_above_limit", Status.FAILS if amount <= 0 else Status.HOLDS, amount)
 
 
