@@ -21,16 +21,29 @@ SUSPEND, REVIEW, PASS = Outcome.SUSPEND, Outcome.REVIEW, Outcome.PASS
 FAILS = Status.FAILS
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Trigger:
     """What the events decided together were, as far as the table cares (a value,
     never changed once made; plain, not frozen: one is made for every decision,
-    and a frozen dataclass takes several times as long to build)."""
+    and a frozen dataclass takes several times as long to build; its own
+    `__init__`, as core/evaluation.py says why)."""
 
     types: tuple[str, ...]  # distinct event types, in arrival order
-    unknown_types: tuple[str, ...] = ()
-    only_not_read: bool = False  # every event is of a type the pack never reads
-    unknown_corrections: tuple[str, ...] = ()  # withdrawn event ids never seen
+    unknown_types: tuple[str, ...]
+    only_not_read: bool  # every event is of a type the pack never reads
+    unknown_corrections: tuple[str, ...]  # withdrawn event ids never seen
+
+    def __init__(
+        self,
+        types: tuple[str, ...],
+        unknown_types: tuple[str, ...] = (),
+        only_not_read: bool = False,
+        unknown_corrections: tuple[str, ...] = (),
+    ) -> None:
+        self.types = types
+        self.unknown_types = unknown_types
+        self.only_not_read = only_not_read
+        self.unknown_corrections = unknown_corrections
 
     @staticmethod
     def of(

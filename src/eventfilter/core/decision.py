@@ -15,10 +15,11 @@ from eventfilter.core.vocabulary import HoldChange
 PLACE, LIFT = HoldChange.PLACE, HoldChange.LIFT
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Decision:
     """A decision; a value, never changed once made (plain, not frozen: it is
-    made for every event, and frozen dataclasses are slow to build)."""
+    made for every event, and frozen dataclasses are slow to build; its own
+    `__init__`, as core/evaluation.py says why)."""
 
     decision_id: str
     event_ids: tuple[str, ...]
@@ -31,10 +32,44 @@ class Decision:
     after: Evaluation | None
     rule_pack: str
     effective_date: date
-    parameters: Mapping[str, Any] | None = None
-    parameter_set: str | None = None  # names `parameters` (same values, same key)
-    hold: str | None = None  # PLACE, LIFT or None
-    event_types: tuple[str, ...] = ()  # the types of `event_ids` (not part of the record)
+    parameters: Mapping[str, Any] | None
+    parameter_set: str | None  # names `parameters` (same values, same key)
+    hold: str | None  # PLACE, LIFT or None
+    event_types: tuple[str, ...]  # the types of `event_ids` (not part of the record)
+
+    def __init__(
+        self,
+        decision_id: str,
+        event_ids: tuple[str, ...],
+        person_id: str,
+        case_id: str | None,
+        benefit: str | None,
+        outcome: str,
+        reasons: tuple[Reason, ...],
+        before: Evaluation | None,
+        after: Evaluation | None,
+        rule_pack: str,
+        effective_date: date,
+        parameters: Mapping[str, Any] | None = None,
+        parameter_set: str | None = None,
+        hold: str | None = None,
+        event_types: tuple[str, ...] = (),
+    ) -> None:
+        self.decision_id = decision_id
+        self.event_ids = event_ids
+        self.person_id = person_id
+        self.case_id = case_id
+        self.benefit = benefit
+        self.outcome = outcome
+        self.reasons = reasons
+        self.before = before
+        self.after = after
+        self.rule_pack = rule_pack
+        self.effective_date = effective_date
+        self.parameters = parameters
+        self.parameter_set = parameter_set
+        self.hold = hold
+        self.event_types = event_types
 
     def to_record(self) -> dict[str, Any]:
         """The decision as contract.md §4 lays it out (plus effective_date,

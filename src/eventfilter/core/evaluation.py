@@ -1,7 +1,11 @@
 """The result of evaluating one benefit's rules on one set of facts.
 
 Values, never changed once made (plain dataclasses: they are built twice per
-decision, and frozen ones are several times slower to build).
+decision, and frozen ones are several times slower to build). The values
+made for every decision write their own `__init__` (`init=False`): compiled
+with mypyc, a dataclass's generated `__init__` still runs as Python, about
+four times as long as a written one (tests/unit/test_values.py holds each
+`__init__` to its fields).
 """
 
 from __future__ import annotations
@@ -18,34 +22,66 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Check:
     """One criterion on one set of facts, with the value it compared."""
 
     criterion: str
     status: Status
     observed: str | float | None  # e.g. the country, the address, the amount
-    address: bool = False  # `observed` is an address (redacted when protected)
+    address: bool  # `observed` is an address (redacted when protected)
+
+    def __init__(
+        self, criterion: str, status: Status, observed: str | float | None, address: bool = False
+    ) -> None:
+        self.criterion = criterion
+        self.status = status
+        self.observed = observed
+        self.address = address
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Missing:
     """A fact the rules needed and did not have."""
 
     code: str  # income_unknown, partner_income_unknown, housing_changed, facts_unknown
     fact: str  # plain words: "the beneficiary's income"
 
+    def __init__(self, code: str, fact: str) -> None:
+        self.code = code
+        self.fact = fact
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class Evaluation:
     eligible: bool | None
     amount: float | None
     category: str | None
     members: tuple[str, ...]  # who counts in the household, sorted
     checks: tuple[Check, ...]
-    missing: tuple[Missing, ...] = ()
-    counted_income: float | None = None
-    base: float | None = None  # the rate or norm before income is deducted
+    missing: tuple[Missing, ...]
+    counted_income: float | None
+    base: float | None  # the rate or norm before income is deducted
+
+    def __init__(
+        self,
+        eligible: bool | None,
+        amount: float | None,
+        category: str | None,
+        members: tuple[str, ...],
+        checks: tuple[Check, ...],
+        missing: tuple[Missing, ...] = (),
+        counted_income: float | None = None,
+        base: float | None = None,
+    ) -> None:
+        self.eligible = eligible
+        self.amount = amount
+        self.category = category
+        self.members = members
+        self.checks = checks
+        self.missing = missing
+        self.counted_income = counted_income
+        self.base = base
 
     def check(self, criterion: str) -> Check | None:
         for c in self.checks:

@@ -29,20 +29,31 @@ STATE_TYPES = frozenset(
 )
 
 
-@dataclass(slots=True)
+# Every event is parsed into these: each writes its own `__init__` (see
+# core/evaluation.py: a dataclass's generated one runs as Python when compiled).
+@dataclass(slots=True, init=False)
 class AddressData:
     address_id: str | None
     municipality_code: str | None
     country: str
 
+    def __init__(self, address_id: str | None, municipality_code: str | None, country: str) -> None:
+        self.address_id = address_id
+        self.municipality_code = municipality_code
+        self.country = country
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class MaritalData:
     status: str
     partner_id: str | None
 
+    def __init__(self, status: str, partner_id: str | None) -> None:
+        self.status = status
+        self.partner_id = partner_id
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class BirthData:
     birth_date: date
     parent_ids: tuple[str, ...]
@@ -50,22 +61,47 @@ class BirthData:
     municipality_code: str | None
     country: str | None
 
+    def __init__(
+        self,
+        birth_date: date,
+        parent_ids: tuple[str, ...],
+        address_id: str | None,
+        municipality_code: str | None,
+        country: str | None,
+    ) -> None:
+        self.birth_date = birth_date
+        self.parent_ids = parent_ids
+        self.address_id = address_id
+        self.municipality_code = municipality_code
+        self.country = country
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class IncomeData:
     period: str  # YYYY-MM
     amount: float
-    source: str | None = None
+    source: str | None
+
+    def __init__(self, period: str, amount: float, source: str | None = None) -> None:
+        self.period = period
+        self.amount = amount
+        self.source = source
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ProtectedData:
     protected: bool
 
+    def __init__(self, protected: bool) -> None:
+        self.protected = protected
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class CorrectionData:
     corrects_event_id: str
+
+    def __init__(self, corrects_event_id: str) -> None:
+        self.corrects_event_id = corrects_event_id
 
 
 @dataclass(slots=True)
@@ -88,7 +124,7 @@ def _iso(day: date) -> str:
     return text
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Event:
     event_id: str
     type: str
@@ -96,6 +132,22 @@ class Event:
     effective_date: date
     recorded_at: str | None
     data: EventData
+
+    def __init__(
+        self,
+        event_id: str,
+        type: str,
+        person_id: str,
+        effective_date: date,
+        recorded_at: str | None,
+        data: EventData,
+    ) -> None:
+        self.event_id = event_id
+        self.type = type
+        self.person_id = person_id
+        self.effective_date = effective_date
+        self.recorded_at = recorded_at
+        self.data = data
 
     def stamp(self) -> tuple[str, ...]:
         return (_iso(self.effective_date), self.recorded_at or "", self.event_id)

@@ -9,7 +9,7 @@ correction can tell whether a later event has set a fact since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -48,31 +48,72 @@ MARITAL_STATUSES = frozenset(
 Value = str | float | bool | date | tuple[str, ...] | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Person:
-    """One person of the register, as the filter knows them now."""
+    """One person of the register, as the filter knows them now (its own
+    `__init__`: see core/evaluation.py; a national register loads millions)."""
 
     person_id: str
-    birth_date: date | None = None
-    alive: bool = True
-    address_id: str | None = None
-    municipality_code: str | None = None
-    country: str | None = None
-    marital_status: str | None = None
-    partner_id: str | None = None
-    parent_ids: tuple[str, ...] = ()
-    monthly_income: float | None = None
-    income_period: str | None = None
-    protected_address: bool = False
+    birth_date: date | None
+    alive: bool
+    address_id: str | None
+    municipality_code: str | None
+    country: str | None
+    marital_status: str | None
+    partner_id: str | None
+    parent_ids: tuple[str, ...]
+    monthly_income: float | None
+    income_period: str | None
+    protected_address: bool
     # The version stamp of each fact group (None: as the extract said). One
     # slot per group rather than a dict: a national register holds 1.5
     # million of these in memory.
-    v_address: Version | None = None
-    v_marital: Version | None = None
-    v_income: Version | None = None
-    v_alive: Version | None = None
-    v_protected: Version | None = None
-    v_birth: Version | None = None
+    v_address: Version | None
+    v_marital: Version | None
+    v_income: Version | None
+    v_alive: Version | None
+    v_protected: Version | None
+    v_birth: Version | None
+
+    def __init__(
+        self,
+        person_id: str,
+        birth_date: date | None = None,
+        alive: bool = True,
+        address_id: str | None = None,
+        municipality_code: str | None = None,
+        country: str | None = None,
+        marital_status: str | None = None,
+        partner_id: str | None = None,
+        parent_ids: tuple[str, ...] = (),
+        monthly_income: float | None = None,
+        income_period: str | None = None,
+        protected_address: bool = False,
+        v_address: Version | None = None,
+        v_marital: Version | None = None,
+        v_income: Version | None = None,
+        v_alive: Version | None = None,
+        v_protected: Version | None = None,
+        v_birth: Version | None = None,
+    ) -> None:
+        self.person_id = person_id
+        self.birth_date = birth_date
+        self.alive = alive
+        self.address_id = address_id
+        self.municipality_code = municipality_code
+        self.country = country
+        self.marital_status = marital_status
+        self.partner_id = partner_id
+        self.parent_ids = parent_ids
+        self.monthly_income = monthly_income
+        self.income_period = income_period
+        self.protected_address = protected_address
+        self.v_address = v_address
+        self.v_marital = v_marital
+        self.v_income = v_income
+        self.v_alive = v_alive
+        self.v_protected = v_protected
+        self.v_birth = v_birth
 
     def values(self, group: Group) -> tuple[Value, ...]:
         return tuple(getattr(self, name) for name in GROUP_FIELDS[group])
@@ -112,49 +153,96 @@ class Person:
         return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Case:
-    """An active benefit case, as the payment system holds it."""
+    """An active benefit case, as the payment system holds it (its own
+    `__init__`: see core/evaluation.py)."""
 
     case_id: str
     benefit: str
     beneficiary_id: str
     municipality_code: str
-    status: str = "active"  # "active" or "suspended"
-    dwelling_address_id: str | None = None
-    housing_cost: float | None = None
+    status: str  # "active" or "suspended"
+    dwelling_address_id: str | None
+    housing_cost: float | None
     # Events whose decision placed eventfilter's open hold on this case; None
     # when eventfilter holds nothing (the extract may still say "suspended").
-    hold_event_ids: tuple[str, ...] | None = None
-    in_active_set: bool = True
+    hold_event_ids: tuple[str, ...] | None
+    in_active_set: bool
     # The last date through which what time alone changes (ages, new parameter
     # values) was decided for this case, when an event moved it on ahead of the
     # register-wide tick; None: the register-wide tick's date.
-    ticked_through: date | None = None
+    ticked_through: date | None
+
+    def __init__(
+        self,
+        case_id: str,
+        benefit: str,
+        beneficiary_id: str,
+        municipality_code: str,
+        status: str = "active",
+        dwelling_address_id: str | None = None,
+        housing_cost: float | None = None,
+        hold_event_ids: tuple[str, ...] | None = None,
+        in_active_set: bool = True,
+        ticked_through: date | None = None,
+    ) -> None:
+        self.case_id = case_id
+        self.benefit = benefit
+        self.beneficiary_id = beneficiary_id
+        self.municipality_code = municipality_code
+        self.status = status
+        self.dwelling_address_id = dwelling_address_id
+        self.housing_cost = housing_cost
+        self.hold_event_ids = hold_event_ids
+        self.in_active_set = in_active_set
+        self.ticked_through = ticked_through
 
     @property
     def suspended(self) -> bool:
         return self.status == "suspended"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Write:
-    """One fact group of one person set to new values by an event."""
+    """One fact group of one person set to new values by an event (made for
+    every event: its own `__init__`, see core/evaluation.py)."""
 
     person_id: str
     group: Group
     values: tuple[Value, ...]
     version: Version
-    old_values: tuple[Value, ...] = ()
-    old_version: Version | None = None
+    old_values: tuple[Value, ...]
+    old_version: Version | None
+
+    def __init__(
+        self,
+        person_id: str,
+        group: Group,
+        values: tuple[Value, ...],
+        version: Version,
+        old_values: tuple[Value, ...] = (),
+        old_version: Version | None = None,
+    ) -> None:
+        self.person_id = person_id
+        self.group = group
+        self.values = values
+        self.version = version
+        self.old_values = old_values
+        self.old_version = old_version
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Effect:
-    """What one event changed in the register state: enough to withdraw it."""
+    """What one event changed in the register state: enough to withdraw it
+    (made for every event: its own `__init__`; no writes, an empty list)."""
 
     event_id: str
-    writes: list[Write] = field(default_factory=list)
+    writes: list[Write]
+
+    def __init__(self, event_id: str, writes: list[Write] | None = None) -> None:
+        self.event_id = event_id
+        self.writes = [] if writes is None else writes
 
 
 def extract_over(held: Person | None, extract: Person) -> Person:

@@ -20,14 +20,30 @@ Shown = str | float | bool | None
 HideAddress = Callable[[str | None], bool]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Reason:
     code: str
     message: str
     rule: str
     legal_ref: str | None
-    before: Shown = None
-    after: Shown = None
+    before: Shown
+    after: Shown
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        rule: str,
+        legal_ref: str | None,
+        before: Shown = None,
+        after: Shown = None,
+    ) -> None:  # its own: see core/evaluation.py
+        self.code = code
+        self.message = message
+        self.rule = rule
+        self.legal_ref = legal_ref
+        self.before = before
+        self.after = after
 
     def to_dict(self) -> dict[str, Any]:
         return {

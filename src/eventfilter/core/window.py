@@ -4,27 +4,52 @@ with the evaluation from before the first of them until they are decided."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from eventfilter.core.evaluation import Evaluation
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Window:
-    """Events of one case and one effective date, waiting to be decided together."""
+    """Events of one case and one effective date, waiting to be decided together
+    (its own `__init__`: see core/evaluation.py; a list left out starts empty)."""
 
     case_id: str
     effective_date: date
     person_id: str
     before: Evaluation
     opened_at: float
-    protected: bool = False
-    event_ids: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-    corrections: list[str] = field(default_factory=list)  # withdrawn events the filter knew
-    unknown_corrections: list[str] = field(default_factory=list)
+    protected: bool
+    event_ids: list[str]
+    types: list[str]
+    corrections: list[str]  # withdrawn events the filter knew
+    unknown_corrections: list[str]
+
+    def __init__(
+        self,
+        case_id: str,
+        effective_date: date,
+        person_id: str,
+        before: Evaluation,
+        opened_at: float,
+        protected: bool = False,
+        event_ids: list[str] | None = None,
+        types: list[str] | None = None,
+        corrections: list[str] | None = None,
+        unknown_corrections: list[str] | None = None,
+    ) -> None:
+        self.case_id = case_id
+        self.effective_date = effective_date
+        self.person_id = person_id
+        self.before = before
+        self.opened_at = opened_at
+        self.protected = protected
+        self.event_ids = [] if event_ids is None else event_ids
+        self.types = [] if types is None else types
+        self.corrections = [] if corrections is None else corrections
+        self.unknown_corrections = [] if unknown_corrections is None else unknown_corrections
 
     def to_dict(self) -> dict[str, Any]:
         return {
