@@ -185,6 +185,9 @@ def import_world(world: World, work: Path) -> tuple[int, int]:
 
 
 # -- the core on its own ------------------------------------------------------------
+BATCH = 10_000  # events between the drains a pipeline's batch makes
+
+
 @dataclass
 class CoreCase:
     """One touched case, decided again and again on fresh income reports."""
@@ -195,8 +198,7 @@ class CoreCase:
     day: date
     n: int = 0
 
-    def _next(self) -> Event:
-        self.n += 1
+    def _event(self) -> Event:
         return Event(
             event_id=f"bench-{self.n}",
             type="income_change",
@@ -205,6 +207,14 @@ class CoreCase:
             recorded_at=None,
             data=IncomeData("2026-02", float(1000 + (self.n % 7) * 700)),
         )
+
+    def _next(self) -> Event:
+        self.n += 1
+        if self.n % BATCH == 0:  # what the pipeline drains after each batch (else they grow)
+            self.engine.effects.clear()
+            self.engine.new_effects.clear()
+            self.engine.changed_windows.clear()
+        return self._event()
 
     def decide_once(self) -> Decision:
         """A window closed by the case's next event, on another date (replay's common
