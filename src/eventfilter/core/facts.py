@@ -115,6 +115,30 @@ class Person:
         self.v_protected = v_protected
         self.v_birth = v_birth
 
+    def __copy__(self) -> Person:
+        """A shallow copy (`copy.copy`). Written: compiled, the class's `__new__` runs
+        this `__init__`, which wants its arguments, so the default copy cannot work."""
+        return Person(
+            self.person_id,
+            self.birth_date,
+            self.alive,
+            self.address_id,
+            self.municipality_code,
+            self.country,
+            self.marital_status,
+            self.partner_id,
+            self.parent_ids,
+            self.monthly_income,
+            self.income_period,
+            self.protected_address,
+            self.v_address,
+            self.v_marital,
+            self.v_income,
+            self.v_alive,
+            self.v_protected,
+            self.v_birth,
+        )
+
     def values(self, group: Group) -> tuple[Value, ...]:
         return tuple(getattr(self, name) for name in GROUP_FIELDS[group])
 
