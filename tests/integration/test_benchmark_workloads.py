@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,27 @@ def test_stream_workloads_run_small(tmp_path: Path, rabbitmq: str, pg_databases:
     assert run.events > 0 and run.rate > 0
     latency = stream_latency(world, pg_databases(), rabbitmq, f"efbench.{uuid.uuid4().hex[:8]}", rate=2000)
     assert len(latency.latencies) > 0 and 0 < latency.percentile(50) < 60
+
+
+def test_the_floor_decides_each_new_event_once_and_skips_what_it_cannot_read(tmp_path: Path) -> None:
+    from benchmarks.floor import trivial
+
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"event_id": "e1", "type": "income_change", "person_id": "B"}\n'
+        '{"event_id": "e1", "type": "income_change", "person_id": "B"}\n'  # a duplicate
+        "not json\n"
+        '{"event_id": "e2", "type": "death", "person_id": "B"}\n'
+        '{"event_id": "e3", "type": "death", "person_id": "X"}\n',  # no case
+        encoding="utf-8",
+    )
+    out = tmp_path / "decisions.jsonl"
+    _, decided = trivial(events, {"B": ["C1", "C2"]}, out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert decided == len(lines) == 4
+    assert [(d["event_id"], d["case_id"], d["decision"]) for d in map(json.loads, lines)] == [
+        ("e1", "C1", "pass"),
+        ("e1", "C2", "pass"),
+        ("e2", "C1", "suspend"),
+        ("e2", "C2", "suspend"),
+    ]
