@@ -9,7 +9,7 @@ correction can tell whether a later event has set a fact since.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 
@@ -116,28 +116,10 @@ class Person:
         self.v_birth = v_birth
 
     def __copy__(self) -> Person:
-        """A shallow copy (`copy.copy`). Written: compiled, the class's `__new__` runs
-        this `__init__`, which wants its arguments, so the default copy cannot work."""
-        return Person(
-            self.person_id,
-            self.birth_date,
-            self.alive,
-            self.address_id,
-            self.municipality_code,
-            self.country,
-            self.marital_status,
-            self.partner_id,
-            self.parent_ids,
-            self.monthly_income,
-            self.income_period,
-            self.protected_address,
-            self.v_address,
-            self.v_marital,
-            self.v_income,
-            self.v_alive,
-            self.v_protected,
-            self.v_birth,
-        )
+        """A shallow copy (`copy.copy`): every field, in the order the fields stand.
+        Written: compiled, the class's `__new__` runs the written `__init__`, which
+        wants its arguments, so the default copy cannot work."""
+        return Person(*[getattr(self, name) for name in PERSON_FIELDS])
 
     def values(self, group: Group) -> tuple[Value, ...]:
         return tuple(getattr(self, name) for name in GROUP_FIELDS[group])
@@ -175,6 +157,9 @@ class Person:
             return None
         born = self.birth_date
         return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+PERSON_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Person))
 
 
 @dataclass(slots=True, init=False)
