@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.application import App
 from eventfilter.bootstrap import bootstrap
 from eventfilter.core.decision import Decision
+from eventfilter.core.engine import Engine
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_event
 from eventfilter.formats.lines import decision_line
@@ -22,6 +24,7 @@ from eventfilter.generate import NATIONAL, NATIONAL_PERSONS, SAMPLE, write_world
 from eventfilter.logs import configure
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer
+from eventfilter.service.world import RunWorld
 from tests.helpers import ListSink, case, event, extract, fixed_clock, lines, move, person
 
 
@@ -172,3 +175,34 @@ def test_decisions_do_not_depend_on_how_many_persons_a_run_keeps(tmp_path: Path)
     assert len(forgetful) > 1000
     assert {d.outcome for d in forgetful} == {"suspend", "review", "pass"}
     assert [decision_line(d) for d in forgetful] == [decision_line(d) for d in keeping]
+
+
+@pytest.mark.parametrize(
+    ("profile", "persons"), [(SAMPLE, 600), (NATIONAL, 2000)], ids=["sample", "national-mix"]
+)
+def test_windows_decided_on_the_facts_kept_from_their_batch_decide_as_if_evaluated_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: object, persons: int
+) -> None:
+    """Replay keeps the facts after each open window from the end of the batch that
+    grew it, and decides the windows left open at the end of input on them without
+    loading their households. A run that evaluates every window again as it closes,
+    its household loaded again, decides exactly alike: whatever changes a fact a
+    case's rules read touches the case, and grows its window."""
+    world = generated(tmp_path, "w", persons, 120, profile, seed=13)
+    frugal = {"batch_size": 40, "windows_in_memory": 0, "persons_in_memory": 0}
+    households: list[int] = []
+    load_cases = RunWorld.load_cases
+
+    def counted(world: RunWorld, case_ids: Sequence[str], skip_locked: bool = False) -> list[str]:
+        households.append(len(case_ids))
+        return load_cases(world, case_ids, skip_locked)
+
+    monkeypatch.setattr(RunWorld, "load_cases", counted)
+    kept = replayed(app_on(tmp_path, world, "kept", **frugal), world)
+    assert households == []  # every window left open knew its after: no household loaded to close it
+    monkeypatch.setattr(Engine, "settle_open", lambda engine: None)
+    evaluated = replayed(app_on(tmp_path, world, "evaluated", **frugal), world)
+    assert sum(households) > 50  # this run loaded them
+    assert len(kept) > 1000
+    assert {d.outcome for d in kept} == {"suspend", "review", "pass"}
+    assert [decision_line(d) for d in kept] == [decision_line(d) for d in evaluated]

@@ -44,3 +44,13 @@ def test_no_hold_and_no_suspend_changes_nothing() -> None:
     assert book.settle_hold(case, Outcome.REVIEW, ("e1",), lift=True) is None
     assert case.hold_event_ids is None
     assert book.dirty == set()
+
+
+def test_a_case_forgotten_is_no_longer_found_by_beneficiary_or_dwelling() -> None:
+    other = Case("D", "boligstoette", "B", "561", dwelling_address_id="A")
+    book = CaseBook([Case("C", "boligstoette", "B", "561", dwelling_address_id="A"), other])
+    book.dirty.add("C")
+    book.forget("C")
+    book.forget("nobody")  # a case not held: nothing to do
+    assert "C" not in book.cases and "C" not in book.dirty
+    assert book.by_beneficiary == {"B": (other,)} and book.by_dwelling == {"A": (other,)}

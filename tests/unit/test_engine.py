@@ -216,6 +216,39 @@ def test_a_window_survives_serialisation(pack: RulePack) -> None:
     assert again == window
 
 
+def test_a_window_keeps_the_facts_after_it_through_serialisation_and_the_streams_body_stays_as_it_was(
+    pack: RulePack,
+) -> None:
+    w = family(pack)
+    w.run(move("B", "NEW"), close=False)
+    [window] = w.engine.windows.values()
+    assert "after" not in window.to_dict()  # the stream's windows: as they were stored before
+    w.engine.settle_open()
+    assert window.after is not None and window.after != window.before  # K is no longer at home
+    again = Window.from_dict(json.loads(json.dumps(window.to_dict())))
+    assert again == window and again.after == window.after
+
+
+def test_a_settled_window_is_decided_on_the_facts_after_its_last_event_without_its_household(
+    pack: RulePack,
+) -> None:
+    """Replay settles each open window as a batch ends; at the end of input it is
+    decided on those facts, though the household is no longer in memory."""
+    expected = family(pack).run(move("B", "NEW", event_id="1"), move("P", "NEW", event_id="2"))
+    w = family(pack)
+    w.run(move("B", "NEW", event_id="1"), close=False)
+    w.engine.settle_open()
+    assert w.engine.windows["C"].after is not None
+    w.run(move("P", "NEW", event_id="2"), close=False)
+    assert w.engine.windows["C"].after is None  # it grew: made again as the next batch ends
+    w.engine.settle_open()
+    w.engine.changed_windows.clear()
+    for pid in ("B", "P", "K"):  # let go, as a national run does between batches
+        w.state.drop(pid)
+    assert [d.to_record() for d in w.engine.close_all()] == [d.to_record() for d in expected]
+    assert expected[0].outcome == "review"  # K stayed behind: the facts after both moves decided
+
+
 def test_the_stream_closes_windows_after_the_settle_time(pack: RulePack) -> None:
     w = World(pack, [person("B")], [case("C", KY, "B")])
     w.engine.process(to_event(income("B", 100)), now=1000.0)

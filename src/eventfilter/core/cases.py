@@ -79,6 +79,13 @@ class CaseBook:
         case.in_active_set = False
         self.dirty.add(case_id)
 
+    def forget(self, case_id: str) -> None:
+        """Hold the case no more (it is stored, and nothing this run decides reads it again)."""
+        case = self.cases.pop(case_id, None)
+        if case is not None:
+            self._unindex(case)
+            self.dirty.discard(case_id)
+
     def _unindex(self, case: Case) -> None:
         for index, key in (
             (self.by_beneficiary, case.beneficiary_id),

@@ -28,6 +28,7 @@ from eventfilter.core.reasons import (
     REDACTED,
     HideAddress,
     Reason,
+    hider,
     parameters_not_in_force,
     unknown_correction,
 )
@@ -107,6 +108,7 @@ class Engine:
 
         withdrawn = self._withdrawn(event)
         for window in windows:
+            window.after = None  # it grew: made again when its batch ends
             window.event_ids.append(event.event_id)
             if event.type not in window.types:
                 window.types.append(event.type)
@@ -182,7 +184,7 @@ class Engine:
         spec = self.pack.benefits[case.benefit]
         after = self.evaluate(case, spec, on)
         trigger = Trigger(types=("redecide",))
-        hide = self._hider(self.state.is_protected(case.beneficiary_id))
+        hide = hider(self.state.is_protected_address, self.state.is_protected(case.beneficiary_id))
         outcome, reasons = decide(spec, before, after, trigger, hide)
         hold = self.book.settle_hold(case, outcome, (), lift=after.eligible is True)
         return self._on_case(
@@ -224,6 +226,20 @@ class Engine:
             self.windows[w.case_id] = w
             self.spilled.discard(w.case_id)
 
+    def settle_open(self) -> None:
+        """Evaluate now the facts after each open window changed since the last call
+        (replay, as a batch ends): the window is decided on them later, without its
+        household in memory. They are the facts it would be decided on then: what
+        changes a fact a case's rules read touches the case (routing), and an event
+        that touches it grows its window (evaluated again) or closes it."""
+        windows, cases, benefits = self.windows, self.book.cases, self.pack.benefits
+        for case_id in self.changed_windows:
+            window = windows.get(case_id)
+            if window is not None and window.after is None:
+                case = cases[case_id]
+                window.after = self.evaluate(case, benefits[case.benefit], window.effective_date)
+                window.after_protected = self.state.is_protected(case.beneficiary_id)
+
     def close_all(self) -> list[Decision]:
         """End of input: decide every open window (in memory)."""
         return self.close(list(self.windows))
@@ -251,11 +267,15 @@ class Engine:
         self.changed_windows.add(window.case_id)
         case = self.book.cases[window.case_id]
         spec = self.pack.benefits[case.benefit]
-        after = self.evaluate(case, spec, window.effective_date)
+        after = window.after
+        if after is None:
+            after = self.evaluate(case, spec, window.effective_date)
+            protected = window.protected or self.state.is_protected(case.beneficiary_id)
+        else:  # made when its last event's batch ended: the facts it read are those still
+            protected = window.protected or window.after_protected
         types = tuple(window.types)
         trigger = Trigger.of(types, self._known_types, self.pack.not_read_types, window.unknown_corrections)
-        protected = window.protected or self.state.is_protected(case.beneficiary_id)
-        hide = self._hider(protected)
+        hide = hider(self.state.is_protected_address, protected)
         outcome, reasons = decide(spec, window.before, after, trigger, hide)
         early = parameters_not_in_force(spec, window.effective_date)
         if early is not None:
@@ -309,7 +329,7 @@ class Engine:
     def _tick_decision(self, case: Case, spec: BenefitSpec, day: date, found: list[Crossing]) -> Decision:
         before = self.evaluate(case, spec, day - ONE_DAY)
         after = self.evaluate(case, spec, day)
-        hide = self._hider(self.state.is_protected(case.beneficiary_id))
+        hide = hider(self.state.is_protected_address, self.state.is_protected(case.beneficiary_id))
         outcome, reasons = decide(spec, before, after, Trigger(types=(TICK,)), hide)
         # nobody joined or left: who counts changed with age alone, and so did the rate category
         reasons = [
@@ -372,25 +392,3 @@ class Engine:
             hold=hold,
             event_types=event_types,
         )
-
-    def _hider(self, beneficiary_protected: bool) -> HideAddress:
-        """Which addresses one decision must hide: all of them when the beneficiary is
-        protected, else those where a protected person lives or lived. Each address is
-        asked once a decision (its before, after and reasons name the same few; the
-        register does not change while a decision is made)."""
-        if beneficiary_protected:
-            return _hide_every_address
-        is_protected_address = self.state.is_protected_address
-        asked: dict[str | None, bool] = {}
-
-        def hide(address: str | None) -> bool:
-            found = asked.get(address)
-            if found is None:
-                found = asked[address] = is_protected_address(address)
-            return found
-
-        return hide
-
-
-def _hide_every_address(address: str | None) -> bool:
-    return True

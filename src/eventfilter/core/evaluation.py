@@ -120,6 +120,11 @@ class Evaluation:
         )
 
 
+def shown_addresses(ev: Evaluation) -> list[str]:
+    """The addresses an evaluation shows: those `redacted` may mask."""
+    return [str(c.observed) for c in ev.checks if c.address and c.observed is not None]
+
+
 def redacted(ev: Evaluation, hide: Callable[[str | None], bool], mask: str) -> Evaluation:
     """The evaluation with every observed address that must stay hidden masked."""
     for c in ev.checks:  # a loop, not any(): this runs twice for every decision

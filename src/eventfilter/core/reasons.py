@@ -20,6 +20,28 @@ Shown = str | float | bool | None
 HideAddress = Callable[[str | None], bool]
 
 
+def hider(is_protected_address: HideAddress, beneficiary_protected: bool) -> HideAddress:
+    """Which addresses one decision must hide: all of them when the beneficiary is
+    protected, else those where a protected person lives or lived. Each address is
+    asked once a decision (its before, after and reasons name the same few; the
+    register does not change while a decision is made)."""
+    if beneficiary_protected:
+        return _hide_every_address
+    asked: dict[str | None, bool] = {}
+
+    def hide(address: str | None) -> bool:
+        found = asked.get(address)
+        if found is None:
+            found = asked[address] = is_protected_address(address)
+        return found
+
+    return hide
+
+
+def _hide_every_address(address: str | None) -> bool:
+    return True
+
+
 @dataclass(slots=True, init=False)
 class Reason:
     code: str

@@ -1,5 +1,10 @@
 """A case's open window: the events of one case and one effective date, kept
-with the evaluation from before the first of them until they are decided."""
+with the evaluation from before the first of them until they are decided.
+
+Replay also keeps the evaluation after the last of them, made when the batch
+that brought it ended (`Engine.settle_open`): most of a national run's
+windows wait for the end of input in the store, and one that knows its
+`after` is decided there without loading the household again."""
 
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ class Window:
     types: list[str]
     corrections: list[str]  # withdrawn events the filter knew
     unknown_corrections: list[str]
+    after: Evaluation | None  # the facts after its last event, once its batch ended (replay)
+    after_protected: bool  # whether the beneficiary was protected then
 
     def __init__(
         self,
@@ -39,6 +46,8 @@ class Window:
         types: list[str] | None = None,
         corrections: list[str] | None = None,
         unknown_corrections: list[str] | None = None,
+        after: Evaluation | None = None,
+        after_protected: bool = False,
     ) -> None:
         self.case_id = case_id
         self.effective_date = effective_date
@@ -50,9 +59,11 @@ class Window:
         self.types = [] if types is None else types
         self.corrections = [] if corrections is None else corrections
         self.unknown_corrections = [] if unknown_corrections is None else unknown_corrections
+        self.after = after
+        self.after_protected = after_protected
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "case_id": self.case_id,
             "effective_date": self.effective_date.isoformat(),
             "person_id": self.person_id,
@@ -64,6 +75,10 @@ class Window:
             "corrections": list(self.corrections),
             "unknown_corrections": list(self.unknown_corrections),
         }
+        if self.after is not None:  # the stream's windows never know it: their bodies stay as they were
+            d["after"] = self.after.to_dict()
+            d["after_protected"] = self.after_protected
+        return d
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Window:
@@ -78,4 +93,6 @@ class Window:
             types=list(d["types"]),
             corrections=list(d["corrections"]),
             unknown_corrections=list(d["unknown_corrections"]),
+            after=Evaluation.from_dict(d["after"]) if d.get("after") is not None else None,
+            after_protected=bool(d.get("after_protected", False)),
         )

@@ -128,9 +128,12 @@ class Pipeline(Generic[P]):
         inputs: Sequence[Input[P]],
         at: datetime,
         close: Callable[[Engine], list[Decision]] | None = None,
+        settle: bool = False,
     ) -> Outcome[P]:
         """Read, accept, load, decide, record and write one batch; `close` decides
-        the windows that are due after it (the stream's settle time)."""
+        the windows that are due after it (the stream's settle time); `settle`
+        evaluates the facts after each window it changed that stays open (replay:
+        they wait for the end of input, see `Engine.settle_open`)."""
         out: Outcome[P] = Outcome(BatchChanges(at=at))
         fresh = self.accept(uow, self.read(inputs, at, out), out)
         engine = world.prepare(fresh)
@@ -139,6 +142,8 @@ class Pipeline(Generic[P]):
             out.decisions.extend(engine.process(event, now))
         if close is not None:
             out.decisions.extend(close(engine))
+        if settle:
+            engine.settle_open()
         self.finish(uow, world, out.decisions, out.changes)
         return out
 

@@ -200,7 +200,7 @@ class Replayer:
             summary.events_read += len(items)
             if summary.snapshots is not None:
                 summary.snapshots += len(batch)
-            out = pipeline.run(uow, world, items, self.clock())
+            out = pipeline.run(uow, world, items, self.clock(), settle=True)
             out.changes.run_id = run_id
             self._deliver(out.decisions)  # durable before the commit: a crash repeats, never loses
         self._committed(world, out.changes, out.decisions, summary)
@@ -227,7 +227,7 @@ class Replayer:
                 due = uow.first_windows(max(1, self.settings.windows_in_memory))
                 if not due:
                     break
-                world.bind(uow).load_cases(due)  # the cases new to the run, the windows not in memory
+                world.bind(uow).load_to_close(due)  # the cases new to the run, the windows not in memory
                 decisions = engine.close(due)
                 changes = BatchChanges(at=self.clock(), run_id=run_id)
                 # a window whose case is gone can never be decided: dropped, said, and never looped on

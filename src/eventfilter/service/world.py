@@ -11,8 +11,9 @@ Two ways to hold it, one way to fill it:
   loaded stays true; each batch loads only what is new to it. Nothing is
   loaded before the first event: a national register costs nothing to open.
 
-Both find what to load with the same functions (`named`, `candidates`), so
-replay and the stream read the same facts for the same events.
+Both find what to load with the same functions (`named`, `candidates`, in
+`service/naming.py`), so replay and the stream read the same facts for the
+same events.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ import structlog
 from eventfilter.core import routing
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Engine
-from eventfilter.core.events import AddressData, BirthData, CorrectionData, Event, MaritalData
-from eventfilter.core.facts import Effect, Group, Person
+from eventfilter.core.evaluation import shown_addresses
+from eventfilter.core.events import Event
+from eventfilter.core.facts import Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.relevance import evict_irrelevant
 from eventfilter.core.state import RegisterState
 from eventfilter.core.ticks import ONE_DAY
 from eventfilter.ports import UnitOfWork
 from eventfilter.records import OpenItem
+from eventfilter.service.naming import candidates, corrected, moving_to, named
 
 log = structlog.get_logger("eventfilter.replay")
 
@@ -129,6 +132,7 @@ class RunWorld:
         self._partners_asked: set[str] = set()
         self._places_asked: set[str] = set()  # addresses whose protection the store was asked about
         self._visitors: set[str] = set()  # persons loaded for one batch only
+        self._closing: set[str] = set()  # cases loaded to close their windows only (end of input)
         self.stored_windows: set[str] = set()  # cases whose open window is in the store
         self.uow: UnitOfWork | None = None
 
@@ -200,6 +204,27 @@ class RunWorld:
         self._load_windows([c for c in case_ids if c in self.engine.spilled])
         return list(case_ids)
 
+    def load_to_close(self, case_ids: Sequence[str]) -> None:
+        """End of input: what deciding these cases' open windows reads. A window that
+        knows the facts after it (`Engine.settle_open`) needs only its case and which
+        of the addresses its evaluations show are protected, not the household: on a
+        national month that was half the time of the end of input. Those cases are let
+        go after the commit (`committed`): no later event reads them."""
+        engine = self.engine
+        windows, book = engine.windows, engine.book
+        self._load_windows([c for c in case_ids if c not in windows])  # spilled, or let go with the rest
+        settled = [w for c in case_ids if (w := windows.get(c)) is not None and w.after is not None]
+        if len(settled) < len(case_ids):  # a window stored before its `after` was (or none)
+            known = {w.case_id for w in settled}
+            self.load_cases([c for c in case_ids if c not in known])
+        cases = self._uow().lock_cases([w.case_id for w in settled if w.case_id not in book.cases])
+        for case in cases:
+            book.add(case)
+        self._closing.update(case.case_id for case in cases)
+        self._ask_places(
+            a for w in settled for ev in (w.before, w.after) if ev is not None for a in shown_addresses(ev)
+        )
+
     def _load_windows(self, case_ids: Sequence[str]) -> None:
         windows = self._uow().windows(case_ids)
         self.stored_windows.update(w.case_id for w in windows)
@@ -260,6 +285,9 @@ class RunWorld:
             if pid not in engine.state.persons:
                 self._persons_asked.discard(pid)  # asked again when named again
         self._visitors.clear()
+        for case_id in self._closing:
+            engine.book.forget(case_id)
+        self._closing.clear()
         if len(engine.windows) > self.windows_in_memory:
             engine.spill()
         self.uow = None
@@ -296,92 +324,3 @@ def add_new(state: RegisterState, person: Person) -> None:
     state.add(person)
     state.dirty.add(person.person_id)
     state.created.add(person.person_id)
-
-
-def corrected(events: Iterable[Event], known: dict[str, Effect]) -> list[str]:
-    """The events these corrections withdraw, of those not in hand yet."""
-    return sorted(
-        {
-            e.data.corrects_event_id
-            for e in events
-            if isinstance(e.data, CorrectionData) and e.data.corrects_event_id not in known
-        }
-    )
-
-
-def named(events: Iterable[Event], withdrawn: dict[str, Effect]) -> set[str]:
-    """Everyone these events name, and whom the facts a correction restores name."""
-    ids: set[str] = set()
-    for e in events:
-        ids.add(e.person_id)
-        ids.update(e.named_persons())
-        if isinstance(e.data, CorrectionData):
-            effect = withdrawn.get(e.data.corrects_event_id)
-            for w in effect.writes if effect is not None else ():
-                ids.add(w.person_id)
-                ids.update(_restored_names(w.group, w.old_values))
-    return ids
-
-
-def _restored_names(group: Group, values: tuple[object, ...]) -> list[str]:
-    if group is Group.MARITAL and len(values) > 1 and isinstance(values[1], str):
-        return [values[1]]
-    if group is Group.BIRTH and len(values) > 1 and isinstance(values[1], tuple):
-        return [x for x in values[1] if isinstance(x, str)]
-    return []
-
-
-def candidates(
-    events: Iterable[Event], state: RegisterState, withdrawn: dict[str, Effect]
-) -> tuple[set[str], set[str], set[str]]:
-    """Who might be a beneficiary, which addresses might be dwellings, and who
-    might be named as a partner, before or after these events."""
-    beneficiaries: set[str] = set()
-    addresses: set[str] = set()
-    partners: set[str] = set()
-
-    def person(pid: str) -> None:
-        beneficiaries.add(pid)
-        partners.add(pid)
-        p = state.get(pid)
-        if p is not None:
-            beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
-            if p.address_id:
-                addresses.add(p.address_id)
-
-    for e in events:
-        person(e.person_id)
-        data = e.data
-        if isinstance(data, AddressData | BirthData) and data.address_id:
-            addresses.add(data.address_id)
-        if isinstance(data, MaritalData) and data.partner_id:
-            beneficiaries.add(data.partner_id)
-        if isinstance(data, BirthData):
-            beneficiaries.update(data.parent_ids)
-        if isinstance(data, CorrectionData):
-            effect = withdrawn.get(data.corrects_event_id)
-            for w in effect.writes if effect is not None else ():
-                person(w.person_id)
-                for values in (w.old_values, w.values):
-                    if w.group is Group.ADDRESS and values and isinstance(values[0], str):
-                        addresses.add(values[0])
-                    elif w.group is Group.MARITAL and len(values) > 1 and isinstance(values[1], str):
-                        beneficiaries.add(values[1])
-                    elif w.group is Group.BIRTH and len(values) > 1 and isinstance(values[1], tuple):
-                        beneficiaries.update(x for x in values[1] if isinstance(x, str))
-    return beneficiaries, addresses, partners
-
-
-def moving_to(events: Iterable[Event], withdrawn: dict[str, Effect]) -> set[str]:
-    """The addresses these events (or the facts a correction restores) put people at."""
-    found: set[str] = set()
-    for e in events:
-        data = e.data
-        if isinstance(data, AddressData | BirthData) and data.address_id:
-            found.add(data.address_id)
-        elif isinstance(data, CorrectionData):
-            effect = withdrawn.get(data.corrects_event_id)
-            for w in effect.writes if effect is not None else ():
-                if w.group is Group.ADDRESS and w.old_values and isinstance(w.old_values[0], str):
-                    found.add(w.old_values[0])
-    return found
