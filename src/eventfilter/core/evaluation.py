@@ -22,6 +22,11 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
+# A status by its stored word: a dict lookup, where `Status(word)` goes through
+# the enum's metaclass (a tenth of loading a national run's stored windows)
+STATUS_OF: dict[str, Status] = {s.value: s for s in Status}
+
+
 @dataclass(slots=True, init=False)
 class Check:
     """One criterion on one set of facts, with the value it compared."""
@@ -112,7 +117,7 @@ class Evaluation:
             category=d["category"],
             members=tuple(d["members"]),
             checks=tuple(
-                Check(c[0], Status(c[1]), c[2], bool(c[3]) if len(c) > 3 else False) for c in d["checks"]
+                Check(c[0], STATUS_OF[c[1]], c[2], bool(c[3]) if len(c) > 3 else False) for c in d["checks"]
             ),
             missing=tuple(Missing(c, f) for c, f in d["missing"]),
             counted_income=d.get("counted_income"),
