@@ -221,27 +221,32 @@ class Replayer:
         store-load at a time (the windows of a national run are mostly in the store).
         Every open window is in the store (each batch writes those it changed); the
         store gives the order, and a window still in memory is decided as it is there."""
+        while self._close_round(pipeline, world, summary, run_id):
+            collector.batch_done()  # the round's decisions and rows are gone: it scans what stays
+        world.engine.spilled.clear()
+
+    def _close_round(self, pipeline: Pipeline[P], world: RunWorld, summary: Summary, run_id: int) -> bool:
+        """The open windows first in order, a store-load of them, decided and written;
+        False when none is left."""
         engine = world.engine
-        while True:
-            with self.store.unit_of_work() as uow:
-                due = uow.first_windows(max(1, self.settings.windows_in_memory))
-                if not due:
-                    break
-                world.bind(uow).load_to_close(due)  # the cases new to the run, the windows not in memory
-                decisions = engine.close(due)
-                changes = BatchChanges(at=self.clock(), run_id=run_id)
-                # a window whose case is gone can never be decided: dropped, said, and never looped on
-                orphans = [c for c in due if c not in engine.book.cases]
-                if orphans:
-                    log.warning("open windows of cases that no longer exist were dropped", cases=len(orphans))
-                    changes.windows_closed.extend(orphans)
-                elif not decisions:  # the same windows would come first again: never loop on them
-                    raise WindowNotLoaded(f"The open windows of {len(due)} cases could not be loaded.")
-                pipeline.finish(uow, world, decisions, changes)
-                self._deliver(decisions)
-            self._committed(world, changes, decisions, summary)
-            collector.batch_done()
-        engine.spilled.clear()
+        with self.store.unit_of_work() as uow:
+            due = uow.first_windows(max(1, self.settings.windows_in_memory))
+            if not due:
+                return False
+            world.bind(uow).load_to_close(due)  # the cases new to the run, the windows not in memory
+            decisions = engine.close(due)
+            changes = BatchChanges(at=self.clock(), run_id=run_id)
+            # a window whose case is gone can never be decided: dropped, said, and never looped on
+            orphans = [c for c in due if c not in engine.book.cases]
+            if orphans:
+                log.warning("open windows of cases that no longer exist were dropped", cases=len(orphans))
+                changes.windows_closed.extend(orphans)
+            elif not decisions:  # the same windows would come first again: never loop on them
+                raise WindowNotLoaded(f"The open windows of {len(due)} cases could not be loaded.")
+            pipeline.finish(uow, world, decisions, changes)
+            self._deliver(decisions)
+        self._committed(world, changes, decisions, summary)
+        return True
 
     def _deliver(self, decisions: list[Decision]) -> None:
         if self.sink is not None:
