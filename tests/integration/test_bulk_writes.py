@@ -45,3 +45,12 @@ def test_an_update_in_any_order_changes_only_the_rows_named(tmp_path: Path) -> N
         bulk.insert(conn, "t", ("k", "v", "w"), [(k, 0, "x") for k in "edcba"])
         bulk.update(conn, "t", "k", ("v", "w"), [(5, "y", "e"), (1, "y", "a"), (3, "y", "c")])
     assert _rows(engine) == [("a", 1, "y"), ("b", 0, "x"), ("c", 3, "y"), ("d", 0, "x"), ("e", 5, "y")]
+
+
+def test_a_delete_removes_exactly_the_rows_named_in_any_order(tmp_path: Path) -> None:
+    engine = _table(tmp_path)
+    with engine.begin() as conn:
+        bulk.insert(conn, "t", ("k", "v", "w"), [(k, 0, "x") for k in "edcba"])
+        bulk.delete(conn, "t", "k", ["e", "b", "nobody"])
+        bulk.delete(conn, "t", "k", [])
+    assert _rows(engine) == [("a", 0, "x"), ("c", 0, "x"), ("d", 0, "x")]

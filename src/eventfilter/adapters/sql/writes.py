@@ -8,11 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, update
+from sqlalchemy import Connection, update
 
 from eventfilter.adapters.sql import bulk, codec
-from eventfilter.adapters.sql.connection import chunks
-from eventfilter.adapters.sql.models import HOLDS, ITEMS, WINDOWS
+from eventfilter.adapters.sql.models import HOLDS, ITEMS
 from eventfilter.core.decide import PASS
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case, Person
@@ -100,11 +99,8 @@ class Writer:
         )
 
     def _write_windows(self, conn: Connection, b: BatchChanges) -> None:
-        t = WINDOWS
         still_open = {w.case_id for w in b.windows_open}
-        closed = [c for c in b.windows_closed if c not in still_open]
-        for chunk in chunks(closed):
-            conn.execute(delete(t).where(t.c.case_id.in_(chunk)))
+        bulk.delete(conn, "windows", "case_id", [c for c in b.windows_closed if c not in still_open])
         rows = [
             (w.case_id, w.effective_date.isoformat(), w.opened_at, bulk.js(w.to_dict()))
             for w in b.windows_open
