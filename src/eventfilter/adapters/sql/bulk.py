@@ -8,15 +8,22 @@ upserts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
+IN_CHUNK = 500  # ids per IN (...) lookup
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def encode(value: Any) -> str:
@@ -109,18 +116,17 @@ def update(conn: Connection, table: str, key: str, columns: Sequence[str], rows:
     conn.exec_driver_sql(f"UPDATE {table} SET {sets} WHERE {key} = ?", in_key_order(rows, len(columns)))
 
 
-def delete(conn: Connection, table: str, key: str, keys: Sequence[Any], chunk: int = 500) -> None:
+def delete(conn: Connection, table: str, key: str, keys: Sequence[Any]) -> None:
     """Delete the rows with these keys. SQLite: one statement run per key, in key
-    order. PostgreSQL: `IN` lists of `chunk` keys. Either way as driver SQL: made
+    order. PostgreSQL: `IN` lists (`chunks`). Either way as driver SQL: made
     with SQLAlchemy's `delete().where(in_())`, each chunk was compiled anew (1,400
     of them at the end of a national month)."""
     if not keys:
         return
     if conn.dialect.name == "postgresql":
-        for i in range(0, len(keys), chunk):
-            part = tuple(keys[i : i + chunk])
+        for part in chunks(keys):
             marks = ", ".join("%s" for _ in part)
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} IN ({marks})", part)
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} IN ({marks})", tuple(part))
         return
     conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", [(k,) for k in sorted(keys)])
 

@@ -1,12 +1,11 @@
 """Opening a database: the engine and its SQLite settings, and the small
-helpers every SQL module shares (a URL fit for a message, chunked IN lists,
-times made aware)."""
+helpers every SQL module shares (a URL fit for a message, times made aware;
+chunked IN lists are in `bulk`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -14,9 +13,6 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from eventfilter.adapters.sql import bulk, codec
 from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import StoreError
-
-IN_CHUNK = 500  # ids per IN (...) lookup
-T = TypeVar("T")
 
 # JSON columns through orjson (the standard module is several times slower).
 JSON_CODEC: dict[str, Any] = {"json_serializer": bulk.encode, "json_deserializer": codec.stored_json}
@@ -45,11 +41,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: replay updates rows all over the file
     cur.close()
-
-
-def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def missing_database(url: str) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
 from eventfilter.adapters.sql import bulk
-from eventfilter.adapters.sql.connection import aware, chunks
+from eventfilter.adapters.sql.bulk import chunks
+from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     AUDIT,
     CASES,

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
+from eventfilter.adapters.sql.bulk import chunks
 from eventfilter.adapters.sql.connection import (
     aware,
-    chunks,
     first_line,
     make_engine,
 )

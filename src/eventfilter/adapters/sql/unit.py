@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.connection import aware, chunks
+from eventfilter.adapters.sql.bulk import chunks
+from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     ITEMS,
     OUTBOX,
