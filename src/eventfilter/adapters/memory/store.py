@@ -163,6 +163,10 @@ class MemoryStore:
         benefits: Sequence[str] | None = None,
     ) -> list[ItemView]:
         views = []
+        by_item: dict[int | None, list[DecisionView]] = {}  # one pass over the log, not one per item
+        for row in self.t.decisions:
+            if row.view.item_id is not None:
+                by_item.setdefault(row.view.item_id, []).append(row.view)
         for it in sorted(self.t.items.values(), key=lambda i: (i.due_date, i.item_id)):
             case = self.t.cases.get(it.case_id)
             if case is None or status not in ("all", it.status):
@@ -177,13 +181,11 @@ class MemoryStore:
                 continue
             worst, n = Outcome.PASS.value, 0
             codes: list[str] = []
-            for d in self.t.decisions:
-                if d.view.item_id != it.item_id:
-                    continue
+            for view in by_item.get(it.item_id, ()):
                 n += 1
-                if SEVERITY[d.view.outcome] > SEVERITY[worst]:
-                    worst = d.view.outcome
-                codes += [r["code"] for r in d.view.reasons if r["code"] not in codes + list(QUIET_CODES)]
+                if SEVERITY[view.outcome] > SEVERITY[worst]:
+                    worst = view.outcome
+                codes += [r["code"] for r in view.reasons if r["code"] not in codes + list(QUIET_CODES)]
             views.append(
                 ItemView(
                     it.item_id,
