@@ -54,3 +54,21 @@ def test_a_delete_removes_exactly_the_rows_named_in_any_order(tmp_path: Path) ->
         bulk.delete(conn, "t", "k", ["e", "b", "nobody"])
         bulk.delete(conn, "t", "k", [])
     assert _rows(engine) == [("a", 0, "x"), ("c", 0, "x"), ("d", 0, "x")]
+
+
+def test_none_and_bools_bind_as_null_and_integers_as_before(tmp_path: Path) -> None:
+    """SQLite binds None and bools through adapters made for speed
+    (`connection._fast_sqlite_binding`): what lands is NULL and 1/0, as without them."""
+    engine = _table(tmp_path)
+    with engine.begin() as conn:
+        bulk.insert(conn, "t", ("k", "v", "w"), [("a", True, None), ("b", False, "x"), ("c", None, None)])
+    with engine.connect() as conn:
+        stored = [
+            tuple(r) for r in conn.exec_driver_sql("SELECT k, typeof(v), v, typeof(w) FROM t ORDER BY k")
+        ]
+    engine.dispose()
+    assert stored == [
+        ("a", "integer", 1, "null"),
+        ("b", "integer", 0, "text"),
+        ("c", "null", None, "null"),
+    ]

@@ -4,8 +4,10 @@ chunked IN lists are in `bulk`)."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -18,9 +20,23 @@ from eventfilter.errors import StoreError
 JSON_CODEC: dict[str, Any] = {"json_serializer": bulk.encode, "json_deserializer": codec.stored_json}
 
 
+def _fast_sqlite_binding() -> None:
+    """Bind None and bools without sqlite3's adaptation protocol. The module adapts
+    every parameter that is not an exact int, float or str: for None and bool it
+    builds a key, misses the registry and probes `__adapt__` and `__conform__`,
+    about 0.6 us a value (a quarter of an 8-column row's whole insert), and then
+    binds NULL and the integer anyway. With these adapters registered the lookup
+    hits, and the adapter (a C function: `{}.get(None)` is None, `int(True)` is
+    1) hands over the same value. The registry is the module's, for every
+    connection in the process; what is bound does not change."""
+    sqlite3.register_adapter(type(None), cast(Callable[[None], None], {}.get))
+    sqlite3.register_adapter(bool, int)
+
+
 def make_engine(url: str) -> Engine:
     try:
         if url.startswith("sqlite"):
+            _fast_sqlite_binding()
             engine = create_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
