@@ -137,6 +137,17 @@ class Writer:
         placed: dict[str | None, list[Any]] = {}  # case -> its hold placed in this batch
         param_sets: dict[str, tuple[Any, ...]] = {}
         stamps: dict[datetime, Any] = {}  # a batch's decisions share one or a few times
+        # A window's `after` is the next window's `before`, the same value: its JSON
+        # is made once (keyed by identity: every value stays alive through the batch).
+        shown: dict[tuple[int, bool], str | None] = {}
+
+        def evaluation(ev: Evaluation | None, full: bool) -> str | None:
+            key = (id(ev), full)
+            if key in shown:
+                return shown[key]
+            text = shown[key] = _evaluation(ev, full)
+            return text
+
         for rec in b.decisions:
             d = rec.decision
             at = stamps.get(rec.decided_at)
@@ -155,8 +166,8 @@ class Writer:
                     d.effective_date.isoformat(),
                     bulk.js(d.event_ids),
                     bulk.js([r.to_dict() for r in d.reasons]),
-                    _evaluation(d.before, full),
-                    _evaluation(d.after, full),
+                    evaluation(d.before, full),
+                    evaluation(d.after, full),
                     d.rule_pack,
                     d.parameter_set,
                     d.hold,
@@ -165,7 +176,11 @@ class Writer:
                     rec.item.item_id if rec.item is not None else None,
                 )
             )
-            if d.parameter_set is not None and d.parameter_set not in self.known_sets:
+            if (
+                d.parameter_set is not None
+                and d.parameter_set not in param_sets
+                and d.parameter_set not in self.known_sets
+            ):
                 param_sets[d.parameter_set] = (d.parameter_set, d.rule_pack, d.benefit, bulk.js(d.parameters))
             if d.hold == HoldChange.PLACE:
                 # At most one open hold per case: a hold placed earlier in this
