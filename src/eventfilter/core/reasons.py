@@ -64,8 +64,11 @@ class Reason:
         self.message = message
         self.rule = rule
         self.legal_ref = legal_ref
-        self.before = before
-        self.after = after
+        # as people and JSON show them (12800, not 12800.0): the fields are the
+        # record, so a store serialises a reason as it stands (orjson writes a
+        # dataclass's fields in order, as `to_dict` lays them out)
+        self.before = plain(before)
+        self.after = plain(after)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,8 +76,8 @@ class Reason:
             "message": self.message,
             "rule": self.rule,
             "legal_ref": self.legal_ref,
-            "before": plain(self.before),
-            "after": plain(self.after),
+            "before": self.before,
+            "after": self.after,
         }
 
     @staticmethod
