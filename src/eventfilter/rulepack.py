@@ -11,11 +11,19 @@ import tomllib
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from eventfilter.core.pack import BenefitSpec, CriterionSpec, DatedValue, Parameter, ParamValue, RulePack
+from eventfilter.core.pack import (
+    BenefitSpec,
+    Consequence,
+    CriterionSpec,
+    DatedValue,
+    Parameter,
+    ParamValue,
+    RulePack,
+)
 from eventfilter.core.rules import MODELS
 from eventfilter.errors import ConfigError
 
@@ -50,7 +58,7 @@ class ParameterIn(_Strict):
 
 
 class CriterionIn(_Strict):
-    consequence: Literal["suspend", "review"]
+    consequence: Consequence
     legal_ref: Text
     description: str = ""
 

@@ -15,7 +15,9 @@ from datetime import date
 from typing import Literal, TypeVar
 
 from eventfilter.core.evaluation import plain
+from eventfilter.core.vocabulary import Outcome
 
+# What a failing criterion does, as a rule pack spells it: an `Outcome` but `pass`
 Consequence = Literal["suspend", "review"]
 ParamValue = float | str | tuple[str, ...]
 T = TypeVar("T")
@@ -125,7 +127,7 @@ class BenefitSpec:
     in_force_from: date = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        suspend = frozenset(n for n, c in self.criteria.items() if c.consequence == "suspend")
+        suspend = frozenset(n for n, c in self.criteria.items() if c.consequence == Outcome.SUSPEND.value)
         object.__setattr__(self, "suspend_criteria", suspend)
         changes = sorted({v.valid_from for p in self.parameters.values() for v in p.values[1:]})
         object.__setattr__(self, "_changes", tuple(changes))

@@ -15,6 +15,8 @@ class Outcome(StrEnum):
 
 
 SEVERITY: dict[str, int] = {Outcome.PASS: 0, Outcome.REVIEW: 1, Outcome.SUSPEND: 2}
+# The order every count by outcome is reported in: the most severe first.
+OUTCOMES: tuple[Outcome, ...] = (Outcome.SUSPEND, Outcome.REVIEW, Outcome.PASS)
 
 
 class HoldChange(StrEnum):

@@ -9,6 +9,7 @@ from typing import Any
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.pack import RulePack
 from eventfilter.core.reasons import fmt_amount
+from eventfilter.core.vocabulary import OUTCOMES, Outcome
 from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, ItemView
 from eventfilter.service import wording
 from eventfilter.service.replay import Summary
@@ -85,7 +86,7 @@ def whatif(w: WhatIf) -> str:
     ]
     for b, v in r["benefits"].items():
         o, n = v["old"], v["new"]
-        cells = "".join(f" {_n(o[k]):>7} → {_n(n[k]):<7}" for k in ("suspend", "review", "pass"))
+        cells = "".join(f" {_n(o[k]):>7} → {_n(n[k]):<7}" for k in OUTCOMES)
         diff = v["paid_difference"]
         lines.append(
             f"  {b:<18}{cells}  {fmt_amount(v['paid_after_old'])} → {fmt_amount(v['paid_after_new'])}"
@@ -384,9 +385,9 @@ def naive_comparison(c: NaiveComparison) -> str:
         out.append(f"  {name}")
         out.append("    naive pause on  " + _counts(report["naive_paused_by_event_type"]))
         reasons = report["eventfilter_by_reason"]
-        for outcome in ("suspend", "review"):
+        for outcome in (Outcome.SUSPEND, Outcome.REVIEW):
             mine = {k.split(":", 1)[1]: v for k, v in reasons.items() if k.startswith(outcome + ":")}
-            label = "suspended for" if outcome == "suspend" else "reviewed for"
+            label = "suspended for" if outcome == Outcome.SUSPEND else "reviewed for"
             out.append(f"    {label:<15} " + (_counts(mine) if mine else "-"))
     return "\n".join(out)
 

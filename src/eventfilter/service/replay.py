@@ -23,9 +23,9 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 
-from eventfilter.core.decide import PASS, REVIEW, SUSPEND
 from eventfilter.core.decision import LIFT, PLACE, Decision
 from eventfilter.core.pack import RulePack
+from eventfilter.core.vocabulary import OUTCOMES
 from eventfilter.errors import WindowNotLoaded
 from eventfilter.formats import raw_text
 from eventfilter.ports import Store
@@ -106,7 +106,7 @@ class Summary:
             **snapshots,
             "events_read": self.events_read,
             "events_decided": self.decided,
-            "decisions": {k: self.outcomes.get(k, 0) for k in (SUSPEND, REVIEW, PASS)},
+            "decisions": {k.value: self.outcomes.get(k, 0) for k in OUTCOMES},
             "untouched": self.untouched,
             "duplicates": self.duplicates,
             "dead_letters": self.dead_letters,

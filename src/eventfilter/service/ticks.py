@@ -30,6 +30,7 @@ from eventfilter.core.decision import PLACE, Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.core.rules import MODELS
 from eventfilter.core.ticks import ONE_DAY
+from eventfilter.core.vocabulary import OUTCOMES
 from eventfilter.ports import Store, UnitOfWork
 from eventfilter.records import BatchChanges
 from eventfilter.service.pipeline import finish
@@ -77,7 +78,7 @@ class TickSummary:
             "through": self.through.isoformat(),
             "since": self.since.isoformat() if self.since else None,
             "cases_examined": self.cases,
-            "decisions": {k: self.outcomes.get(k, 0) for k in ("suspend", "review", "pass")},
+            "decisions": {k.value: self.outcomes.get(k, 0) for k in OUTCOMES},
             "reasons": dict(sorted(self.kinds.items())),
             "holds_placed": self.holds_placed,
             "seconds": round(self.elapsed, 3),

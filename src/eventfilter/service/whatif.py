@@ -21,6 +21,7 @@ from typing import Any
 
 from eventfilter.core.decide import SUSPEND
 from eventfilter.core.decision import Decision
+from eventfilter.core.vocabulary import OUTCOMES
 
 EXAMPLES = 3  # case ids shown per changed group
 
@@ -82,8 +83,8 @@ class WhatIf:
             "decisions_changed": self.changed,
             "benefits": {
                 b: {
-                    "old": {k: sides["old"].get(k, 0) for k in ("suspend", "review", "pass")},
-                    "new": {k: sides["new"].get(k, 0) for k in ("suspend", "review", "pass")},
+                    "old": {k.value: sides["old"].get(k, 0) for k in OUTCOMES},
+                    "new": {k.value: sides["new"].get(k, 0) for k in OUTCOMES},
                     "paid_after_old": round(self.paid[b]["old"], 2),
                     "paid_after_new": round(self.paid[b]["new"], 2),
                     "paid_difference": round(self.paid[b]["new"] - self.paid[b]["old"], 2),

@@ -8,16 +8,17 @@ from datetime import date, datetime
 from typing import Any
 
 from eventfilter.core.reasons import fmt_amount
+from eventfilter.core.vocabulary import Outcome
 
-OUTCOME_WORDS = {
-    "suspend": "Payment stopped",
-    "review": "Payment goes on; a caseworker must look",
-    "pass": "Payment goes on; nothing to do",
+OUTCOME_WORDS: dict[str, str] = {
+    Outcome.SUSPEND: "Payment stopped",
+    Outcome.REVIEW: "Payment goes on; a caseworker must look",
+    Outcome.PASS: "Payment goes on; nothing to do",
 }
-WHILE_HELD = {
-    "suspend": "Payment stays stopped",
-    "review": "Payment stays held; a caseworker must look",
-    "pass": "Payment stays held; nothing new",
+WHILE_HELD: dict[str, str] = {
+    Outcome.SUSPEND: "Payment stays stopped",
+    Outcome.REVIEW: "Payment stays held; a caseworker must look",
+    Outcome.PASS: "Payment stays held; nothing new",
 }
 
 
@@ -42,9 +43,9 @@ def reason_text(reasons: Sequence[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
-RESUMED = {
-    "review": "Payment resumes; a caseworker must look",
-    "pass": "Payment resumes",
+RESUMED: dict[str, str] = {
+    Outcome.REVIEW: "Payment resumes; a caseworker must look",
+    Outcome.PASS: "Payment resumes",
 }
 
 
@@ -154,14 +155,14 @@ class QuietRun:
 
     def text(self) -> str:
         events = self.events
-        words = WHILE_HELD["pass"] if self.held else OUTCOME_WORDS["pass"]
+        words = WHILE_HELD[Outcome.PASS] if self.held else OUTCOME_WORDS[Outcome.PASS]
         shown = ", ".join(events[:6]) + (", …" if len(events) > 6 else "")
         plural = "s" if len(events) != 1 else ""
         return f"{words}: {len(events)} event{plural} changed nothing the rules read ({shown})."
 
 
 def is_quiet(d: Any) -> bool:
-    return bool(d.outcome == "pass" and {r["code"] for r in d.reasons} <= QUIET)
+    return bool(d.outcome == Outcome.PASS and {r["code"] for r in d.reasons} <= QUIET)
 
 
 def fold_quiet(decisions: Sequence[Any]) -> list[Any]:

@@ -23,7 +23,7 @@ from eventfilter.adapters.sql.models import (
     WEB_SESSIONS,
 )
 from eventfilter.adapters.sql.store import SqlStore
-from eventfilter.core.vocabulary import SEVERITY
+from eventfilter.core.vocabulary import SEVERITY, Outcome
 from eventfilter.records import (
     AuditView,
     CaseView,
@@ -90,7 +90,7 @@ class SqlReview:
                     .order_by(d.c.seq)
                 )
                 for item_id, outcome, reasons in decided:
-                    worst, codes, n = gist.get(item_id, ("pass", [], 0))
+                    worst, codes, n = gist.get(item_id, (Outcome.PASS.value, [], 0))
                     if SEVERITY[outcome] > SEVERITY[worst]:
                         worst = outcome
                     for r in reasons:
@@ -99,7 +99,7 @@ class SqlReview:
                     gist[item_id] = (worst, codes, n + 1)
         views = []
         for r in rows:
-            worst, codes, n = gist.get(r["item_id"], ("pass", [], 0))
+            worst, codes, n = gist.get(r["item_id"], (Outcome.PASS.value, [], 0))
             views.append(
                 ItemView(
                     item_id=r["item_id"],
