@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -62,7 +63,25 @@ def can_compile() -> bool:
     return shutil.which(compiler) is not None and headers.exists()
 
 
-def replay_samples(site: Path | None, where: Path) -> bytes:
+def stored(db: Path) -> list[tuple[object, ...]]:
+    """What the replay left in the store that compiled code writes: the decision log
+    (all but the time it was written), the parameter sets, the holds, the processed
+    events with their effects, the persons' facts."""
+    with sqlite3.connect(db) as conn:
+        return [
+            *conn.execute(
+                "SELECT decision_id, case_id, benefit, person_id, outcome, effective_date, event_ids,"
+                " reasons, before, after, rule_pack, parameter_set, hold, review_item_id"
+                " FROM decisions ORDER BY seq"
+            ),
+            *conn.execute("SELECT * FROM parameter_sets ORDER BY set_key"),
+            *conn.execute("SELECT case_id, decision_id, event_ids FROM holds ORDER BY hold_id"),
+            *conn.execute("SELECT * FROM processed_events ORDER BY event_id"),
+            *conn.execute("SELECT * FROM persons ORDER BY person_id"),
+        ]
+
+
+def replay_samples(site: Path | None, where: Path) -> tuple[bytes, list[tuple[object, ...]]]:
     where.mkdir()
     r = run(
         site,
@@ -79,7 +98,7 @@ def replay_samples(site: Path | None, where: Path) -> bytes:
         cwd=where,
     )
     assert r.returncode in (0, 3), r.stderr  # 3: some lines were dead letters (the samples hold a few)
-    return (where / "decisions.jsonl").read_bytes()
+    return (where / "decisions.jsonl").read_bytes(), stored(where / "e.db")
 
 
 def test_a_built_wheel_carries_its_defaults_and_decides_as_the_sources_do(tmp_path: Path) -> None:
@@ -93,7 +112,8 @@ def test_a_built_wheel_carries_its_defaults_and_decides_as_the_sources_do(tmp_pa
         assert shipped in names
     so = compiled(names)
     if can_compile():  # else the wheel is pure, as on a machine without a compiler (the test below)
-        assert any(n.startswith("eventfilter/core/engine.") for n in so), "this machine compiles the core"
+        for module in ("core/engine", "adapters/sql/writes", "service/naming"):  # the core and the glue
+            assert any(n.startswith(f"eventfilter/{module}.") for n in so), f"this machine compiles {module}"
     # the defaults load from the wheel, not the checkout; a database is made
     probe = run(site, "rules", "show", cwd=tmp_path)
     assert probe.returncode == 0 and "default" in probe.stdout, probe.stderr
@@ -108,8 +128,14 @@ def test_a_built_wheel_carries_its_defaults_and_decides_as_the_sources_do(tmp_pa
         cwd=tmp_path,
     ).stdout
     assert which.startswith(str(site)) and (which.strip().endswith(".so") == bool(so))
-    # compiled (or the wheel's pure modules) and the checkout's sources: the same decision log, byte for byte
-    assert replay_samples(site, tmp_path / "from-wheel") == replay_samples(None, tmp_path / "from-sources")
+    # compiled (or the wheel's pure modules) and the checkout's sources: the same decision
+    # lines, byte for byte, and the same rows in the store
+    wheel, sources = (
+        replay_samples(site, tmp_path / "from-wheel"),
+        replay_samples(None, tmp_path / "from-sources"),
+    )
+    assert wheel[0] == sources[0]
+    assert len(wheel[1]) > 1000 and wheel[1] == sources[1]
     if so:  # the core's own tests, against the compiled modules
         tests = subprocess.run(
             [
