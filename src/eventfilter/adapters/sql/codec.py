@@ -170,18 +170,25 @@ def _decode(group: Group, values: Sequence[Any]) -> tuple[Value, ...]:
 
 
 def effect_json(effect: Effect) -> list[Any]:
-    """The writes as JSON arrays: their own tuples, no copies."""
-    return [
-        (
-            w.person_id,
-            w.group.value,
-            _encode(w.group, w.values),
-            w.version,
-            _encode(w.group, w.old_values),
-            w.old_version,
-        )
-        for w in effect.writes
-    ]
+    """The writes as JSON arrays: their own tuples, no copies (orjson writes a
+    group, a StrEnum, as its word; only a birth's values need encoding)."""
+    out: list[Any] = []
+    for w in effect.writes:
+        group = w.group
+        if group is Group.BIRTH:
+            out.append(
+                (
+                    w.person_id,
+                    group,
+                    _encode(group, w.values),
+                    w.version,
+                    _encode(group, w.old_values),
+                    w.old_version,
+                )
+            )
+        else:
+            out.append((w.person_id, group, w.values, w.version, w.old_values, w.old_version))
+    return out
 
 
 def effect_of(event_id: str, data: Sequence[Any] | None) -> Effect:
