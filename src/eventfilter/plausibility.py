@@ -52,8 +52,13 @@ class Horizon:
             )
 
     def check_month(self, field: str, month: str) -> None:
-        first = date(int(month[:4]), int(month[5:7]), 1)
-        if first > self.latest:
+        """`month` has the contract's form (YYYY-MM, checked already): compared as
+        text, as ISO months compare. Year 0000 fits the form, but no calendar
+        Python keeps has it (a date in it is refused as not real): refused alike,
+        where making its first day used to stop the run."""
+        if month.startswith("0000"):
+            raise Malformed(f"Field '{field}' is not a real month ({month!r}).")
+        if month > self.latest_text[:7]:
             raise Malformed(
                 f"Field '{field}' ({month}) lies beyond the horizon of {self.days} days "
                 f"(after {self.latest.isoformat()}); a month so far ahead is taken for a typo."

@@ -30,6 +30,7 @@ POISON: list[str | bytes] = [
     json.dumps(event("name_change", "B", event_id="nul\u0000")),
     json.dumps(move("B", "A\u0000X", event_id="nul-address")),
     json.dumps(event("death", "B", event_id="far", recorded_at="9999-12-31T23:00:00-05:00")),
+    json.dumps(income("B", 100, period="0000-05", event_id="year-zero")),  # stopped replay (ValueError)
     "[" * 1500 + "]" * 1500,
     b'{"event_id": "bad-utf8", "type": "death", "person_id": "B", '
     b'"effective_date": "2026-03-01", "x": "\xff"}',
@@ -57,7 +58,13 @@ def test_poison_lines_are_dead_letters_and_the_death_after_them_still_stops_paym
     assert len(letters) == len(POISON)
     assert all("\x00" not in d.raw for d in letters)
     errors = " ".join(d.error for d in letters)
-    for field in ("not valid JSON", "control characters", "'recorded_at'", "not valid UTF-8"):
+    for field in (
+        "not valid JSON",
+        "control characters",
+        "'recorded_at'",
+        "not valid UTF-8",
+        "not a real month",
+    ):
         assert field in errors
 
 
@@ -109,13 +116,20 @@ def test_an_extract_with_bad_utf8_is_refused_like_an_event_line(db_url: str) -> 
     bad = json.dumps(person("U", address_id="AB")).replace("AB", "A\\u00e6").encode()
     bad = bad.replace(b"A\\u00e6", b"A\xe6")  # Latin-1 bytes in a UTF-8 file
     self_partner = json.dumps(person("S", partner_id="S", marital_status="married"))
+    year_zero = json.dumps(
+        person("Z", monthly_income=100, income_period="0000-01")
+    )  # used to stop the import
     result = import_persons(
-        app.store, [(1, good_line.encode()), (2, bad), (3, self_partner)], "persons.jsonl", app.clock
+        app.store,
+        [(1, good_line.encode()), (2, bad), (3, self_partner), (4, year_zero.encode())],
+        "persons.jsonl",
+        app.clock,
     )
     assert result.imported == 1
     errors = [d.error for d in result.rejected]
     assert "Line 2" in errors[0] and "not valid UTF-8" in errors[0]
     assert "Line 3" in errors[1] and "'partner_id'" in errors[1]
+    assert "Line 4" in errors[2] and "'income_period' is not a real month" in errors[2]
     replay(app, [(1, bad.replace(b'"person_id"', b'"event_id": "x", "type": "death", "person_id"'))])
     [event_error] = [d.error for d in queries.dead_letters(app.store) if d.source == "events.jsonl"]
     # the same sentence for both (but for the line and the byte's place)

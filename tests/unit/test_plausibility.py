@@ -71,3 +71,25 @@ def test_a_correction_cannot_withdraw_itself() -> None:
 
 def test_the_horizon_never_overflows() -> None:
     assert Horizon(date(9999, 12, 1), 366).latest == date.max
+
+
+def test_a_month_in_year_0000_is_refused_as_not_real_not_a_crash() -> None:
+    """The form YYYY-MM lets year 0000 through; no date has it (a date in it is not
+    real), and working out the month's first day used to raise ValueError, which
+    stopped a replay at the line on every rerun."""
+    assert "Field 'data.period' is not a real month ('0000-05')." in refused(
+        income("X", 100, period="0000-05")
+    )
+    with pytest.raises(Malformed, match=r"Field 'income_period' is not a real month \('0000-01'\)\."):
+        check_person(to_person(person("X", income_period="0000-01")), HORIZON)
+    check_event(to_event(income("X", 100, period="0001-01")), HORIZON)  # long ago, but a month
+
+
+@pytest.mark.parametrize(("month", "taken"), [("2027-03", True), ("2027-04", False), ("2026-12", True)])
+def test_a_month_is_beyond_the_horizon_after_the_month_of_its_last_day(month: str, taken: bool) -> None:
+    assert HORIZON.latest == date(2027, 3, 3)
+    if taken:
+        HORIZON.check_month("income_period", month)
+    else:
+        with pytest.raises(Malformed, match=r"'income_period' \(2027-04\) lies beyond the horizon"):
+            HORIZON.check_month("income_period", month)
