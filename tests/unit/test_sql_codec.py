@@ -9,7 +9,6 @@ import pytest
 
 from eventfilter.adapters.sql import bulk, codec
 from eventfilter.core.facts import Effect, Group, Write
-from eventfilter.core.reasons import Reason, Shown
 
 VERSION = ("2026-01-01", "2026-01-01T08:53:00+00:00", "ev-1")
 
@@ -44,30 +43,3 @@ def test_the_stored_text_is_plain_arrays_with_iso_dates() -> None:
     assert bulk.js(codec.effect_json(Effect("e", [w]))) == (
         '[["C","birth",["2026-03-01",[]],["2026-01-01","2026-01-01T08:53:00+00:00","ev-1"],[null,[]],null]]'
     )
-
-
-@pytest.mark.parametrize(
-    ("before", "after"),
-    [(12800.0, 7500.5), ("DK", "DE"), (None, "Ærøskøbing"), (True, False), (3, None)],
-    ids=["whole-and-part-amounts", "countries", "unknown-and-non-ascii", "flags", "int-and-unknown"],
-)
-def test_reasons_are_stored_as_to_dict_lays_them_out(before: Shown, after: Shown) -> None:
-    """The store writes a decision's reasons as they stand (orjson serialises the
-    dataclass, compiled or not): the same text as their `to_dict`, whole amounts
-    as integers."""
-    reasons = (
-        Reason(
-            "income_adjustment",
-            "Amount 12 800 → 7 500.50.",
-            "kontanthjaelp.amount",
-            "aktivloven § 25",
-            before,
-            after,
-        ),
-        Reason("no_effect", "Nothing the rules read changed.", "decision_table.no_effect", None),
-    )
-    assert bulk.js(reasons) == bulk.js([r.to_dict() for r in reasons])
-    stored = orjson.loads(bulk.js(reasons) or "")
-    assert stored[0]["before"] == before and stored[1] == reasons[1].to_dict()
-    if isinstance(before, float) and before.is_integer():
-        assert '"before":12800,' in (bulk.js(reasons) or "")

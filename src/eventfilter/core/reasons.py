@@ -64,11 +64,8 @@ class Reason:
         self.message = message
         self.rule = rule
         self.legal_ref = legal_ref
-        # as people and JSON show them (12800, not 12800.0): the fields are the
-        # record, so a store serialises a reason as it stands (orjson writes a
-        # dataclass's fields in order, as `to_dict` lays them out)
-        self.before = plain(before)
-        self.after = plain(after)
+        self.before = before
+        self.after = after
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,8 +73,8 @@ class Reason:
             "message": self.message,
             "rule": self.rule,
             "legal_ref": self.legal_ref,
-            "before": self.before,
-            "after": self.after,
+            "before": plain(self.before),
+            "after": plain(self.after),
         }
 
     @staticmethod

@@ -165,7 +165,7 @@ class Writer:
                     d.outcome,
                     d.effective_date.isoformat(),
                     bulk.js(d.event_ids),
-                    bulk.js(d.reasons),  # as `Reason.to_dict` lays each out: its fields, in order
+                    bulk.js([r.to_dict() for r in d.reasons]),
                     evaluation(d.before, full),
                     evaluation(d.after, full),
                     d.rule_pack,
