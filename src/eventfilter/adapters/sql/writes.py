@@ -137,17 +137,6 @@ class Writer:
         placed: dict[str | None, list[Any]] = {}  # case -> its hold placed in this batch
         param_sets: dict[str, tuple[Any, ...]] = {}
         stamps: dict[datetime, Any] = {}  # a batch's decisions share one or a few times
-        # A window's `after` is the next window's `before`, the same value: its JSON
-        # is made once (keyed by identity: every value stays alive through the batch).
-        shown: dict[tuple[int, bool], str | None] = {}
-
-        def evaluation(ev: Evaluation | None, full: bool) -> str | None:
-            key = (id(ev), full)
-            if key in shown:
-                return shown[key]
-            text = shown[key] = _evaluation(ev, full)
-            return text
-
         for rec in b.decisions:
             d = rec.decision
             at = stamps.get(rec.decided_at)
@@ -166,8 +155,8 @@ class Writer:
                     d.effective_date.isoformat(),
                     bulk.js(d.event_ids),
                     bulk.js([r.to_dict() for r in d.reasons]),
-                    evaluation(d.before, full),
-                    evaluation(d.after, full),
+                    _evaluation(d.before, full),
+                    _evaluation(d.after, full),
                     d.rule_pack,
                     d.parameter_set,
                     d.hold,
