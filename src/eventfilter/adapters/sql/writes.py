@@ -107,26 +107,36 @@ class Writer:
         ]
         bulk.upsert(conn, "windows", ("case_id", "effective_date", "opened_at", "body"), "case_id", rows)
 
-    def _write_items(self, conn: Connection, items: Iterable[OpenItem]) -> None:
+    def _write_items(self, conn: Connection, items: Sequence[OpenItem]) -> None:
+        """New review items in one statement (their ids come back in the order given),
+        and the due dates and urgent reasons of the stored ones that changed in one more."""
         t = ITEMS
-        for item in items:
-            if item.item_id is None:
-                item.item_id = conn.execute(
-                    t.insert().returning(t.c.item_id),
+        new = [i for i in items if i.item_id is None]
+        changed = [i for i in items if i.item_id is not None and i.changed]
+        if new:
+            ids = conn.execute(
+                t.insert().returning(t.c.item_id, sort_by_parameter_order=True),
+                [
                     {
-                        "case_id": item.case_id,
+                        "case_id": i.case_id,
                         "status": "open",
-                        "opened_at": item.opened_at,
-                        "due_date": item.due_date,
-                        "urgent_code": item.urgent_code,
-                    },
-                ).scalar_one()
-            elif item.changed:
-                conn.execute(
-                    update(t)
-                    .where(t.c.item_id == item.item_id)
-                    .values(due_date=item.due_date, urgent_code=item.urgent_code)
-                )
+                        "opened_at": i.opened_at,
+                        "due_date": i.due_date,
+                        "urgent_code": i.urgent_code,
+                    }
+                    for i in new
+                ],
+            ).scalars()
+            for item, item_id in zip(new, ids, strict=True):
+                item.item_id = item_id
+        bulk.update(
+            conn,
+            "review_items",
+            "item_id",
+            ("due_date", "urgent_code"),
+            [(bulk.day(i.due_date), i.urgent_code, i.item_id) for i in changed],
+        )
+        for item in (*new, *changed):
             item.changed = False
 
     def _write_decisions(self, conn: Connection, b: BatchChanges) -> None:
