@@ -52,10 +52,9 @@ class Horizon:
             )
 
     def check_month(self, field: str, month: str) -> None:
-        """`month` has the contract's form (YYYY-MM, checked already): compared as
-        text, as ISO months compare. Year 0000 fits the form, but no calendar
-        Python keeps has it (a date in it is refused as not real): refused alike,
-        where making its first day used to stop the run."""
+        """`month` has the contract's form (YYYY-MM, checked already) and compares as
+        text, as ISO months do. Year 0000 fits the form but no date has it (a date
+        in it is refused as not real), so a month in it is refused alike."""
         if month.startswith("0000"):
             raise Malformed(f"Field '{field}' is not a real month ({month!r}).")
         if month > self.latest_text[:7]:

@@ -163,7 +163,7 @@ class MemoryStore:
         benefits: Sequence[str] | None = None,
     ) -> list[ItemView]:
         views = []
-        by_item: dict[int | None, list[DecisionView]] = {}  # one pass over the log, not one per item
+        by_item: dict[int, list[DecisionView]] = {}  # one pass over the log, not one per item
         for row in self.t.decisions:
             if row.view.item_id is not None:
                 by_item.setdefault(row.view.item_id, []).append(row.view)
