@@ -78,6 +78,7 @@ class Tables:
     messages: set[str] = field(default_factory=set)
     windows: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[int, Item] = field(default_factory=dict)
+    last_item_id: int = 0  # ids count up, as a database's do (a max over the items was one pass per item)
     decisions: list[DecisionRow] = field(default_factory=list)
     parameter_sets: dict[str, Any] = field(default_factory=dict)
     holds: list[Hold] = field(default_factory=list)
@@ -140,7 +141,8 @@ def apply(t: Tables, b: BatchChanges, seq: Iterator[int]) -> None:
             t.messages.add(pe.message_id)
     for item in b.items:
         if item.item_id is None:
-            item.item_id = max(t.items, default=0) + 1
+            t.last_item_id += 1
+            item.item_id = t.last_item_id
             t.items[item.item_id] = Item(
                 item.item_id, item.case_id, item.opened_at, item.due_date, item.urgent_code
             )
