@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from eventfilter.core.decision import Decision
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.snapshots import Snapshot
+from eventfilter.core.vocabulary import SEVERITY, Outcome
 from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 
@@ -124,6 +126,31 @@ class HoldView:
             "effective_date": self.effective_date.isoformat() if self.effective_date else None,
             "reasons": list(self.reasons),
         }
+
+
+# Reason codes an item's listing leaves out: they say nothing a caseworker acts on.
+QUIET_CODES = frozenset({"no_effect", "not_relevant", "income_adjustment", "no_active_case"})
+
+
+@dataclass(slots=True)
+class ItemGist:
+    """What a review item's decisions add up to in a listing (one fold for every
+    store): the most severe outcome, the reason codes worth a caseworker's eye in
+    the order first met, and how many decisions there were."""
+
+    outcome: str = Outcome.PASS.value
+    codes: list[str] = field(default_factory=list)
+    decisions: int = 0
+
+    def add(self, outcome: str, reasons: Iterable[Mapping[str, Any]]) -> None:
+        """One more decision, taken in the order they were made."""
+        self.decisions += 1
+        if SEVERITY[outcome] > SEVERITY[self.outcome]:
+            self.outcome = outcome
+        for r in reasons:
+            code = r["code"]
+            if code not in self.codes and code not in QUIET_CODES:
+                self.codes.append(code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from typing import Any
 
 from eventfilter.adapters.memory.sessions import MemorySessions
 from eventfilter.adapters.memory.tables import (
-    QUIET_CODES,
     Tables,
     add_dead_letters,
     apply,
@@ -28,7 +27,6 @@ from eventfilter.adapters.memory.tables import (
 from eventfilter.adapters.memory.unit import MemoryUnitOfWork
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.facts import Case, Person, extract_over
-from eventfilter.core.vocabulary import SEVERITY, Outcome
 from eventfilter.records import (
     AuditView,
     BatchChanges,
@@ -40,6 +38,7 @@ from eventfilter.records import (
     EventView,
     Extract,
     HoldView,
+    ItemGist,
     ItemView,
 )
 
@@ -163,10 +162,10 @@ class MemoryStore:
         benefits: Sequence[str] | None = None,
     ) -> list[ItemView]:
         views = []
-        by_item: dict[int, list[DecisionView]] = {}  # one pass over the log, not one per item
+        gists: dict[int, ItemGist] = {}  # one pass over the log, not one per item
         for row in self.t.decisions:
             if row.view.item_id is not None:
-                by_item.setdefault(row.view.item_id, []).append(row.view)
+                gists.setdefault(row.view.item_id, ItemGist()).add(row.view.outcome, row.view.reasons)
         for it in sorted(self.t.items.values(), key=lambda i: (i.due_date, i.item_id)):
             case = self.t.cases.get(it.case_id)
             if case is None or status not in ("all", it.status):
@@ -179,13 +178,7 @@ class MemoryStore:
                 continue
             if benefits and case.benefit not in benefits:
                 continue
-            worst, n = Outcome.PASS.value, 0
-            codes: list[str] = []
-            for view in by_item.get(it.item_id, ()):
-                n += 1
-                if SEVERITY[view.outcome] > SEVERITY[worst]:
-                    worst = view.outcome
-                codes += [r["code"] for r in view.reasons if r["code"] not in codes + list(QUIET_CODES)]
+            gist = gists.get(it.item_id) or ItemGist()
             views.append(
                 ItemView(
                     it.item_id,
@@ -196,9 +189,9 @@ class MemoryStore:
                     it.opened_at,
                     it.due_date,
                     it.urgent_code,
-                    worst,
-                    tuple(codes),
-                    n,
+                    gist.outcome,
+                    tuple(gist.codes),
+                    gist.decisions,
                     case.hold_event_ids is not None,
                     it.resolved_at,
                     it.resolved_by,

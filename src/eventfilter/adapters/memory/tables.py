@@ -22,8 +22,6 @@ from eventfilter.records import (
     Extract,
 )
 
-QUIET_CODES = frozenset({"no_effect", "not_relevant", "income_adjustment", "no_active_case"})
-
 
 @dataclass
 class Processed:

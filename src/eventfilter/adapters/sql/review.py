@@ -23,7 +23,6 @@ from eventfilter.adapters.sql.models import (
     WEB_SESSIONS,
 )
 from eventfilter.adapters.sql.store import SqlStore
-from eventfilter.core.vocabulary import SEVERITY, Outcome
 from eventfilter.records import (
     AuditView,
     CaseView,
@@ -31,11 +30,9 @@ from eventfilter.records import (
     DecisionView,
     EventView,
     HoldView,
+    ItemGist,
     ItemView,
 )
-
-# Reason codes that say nothing needs doing; not worth listing on an item.
-QUIET_CODES = frozenset({"no_effect", "not_relevant", "income_adjustment", "no_active_case"})
 
 
 def end_of(day: date) -> datetime:
@@ -82,7 +79,7 @@ class SqlReview:
             query = query.where(c.c.benefit.in_(list(benefits)))
         with self.store.connect() as conn:
             rows = list(conn.execute(query.order_by(i.c.due_date, i.c.item_id)).mappings())
-            gist: dict[int, tuple[str, list[str], int]] = {}
+            gists: dict[int, ItemGist] = {}
             for chunk in chunks([r["item_id"] for r in rows]):
                 decided = conn.execute(
                     select(d.c.review_item_id, d.c.outcome, d.c.reasons)
@@ -90,16 +87,10 @@ class SqlReview:
                     .order_by(d.c.seq)
                 )
                 for item_id, outcome, reasons in decided:
-                    worst, codes, n = gist.get(item_id, (Outcome.PASS.value, [], 0))
-                    if SEVERITY[outcome] > SEVERITY[worst]:
-                        worst = outcome
-                    for r in reasons:
-                        if r["code"] not in codes and r["code"] not in QUIET_CODES:
-                            codes.append(r["code"])
-                    gist[item_id] = (worst, codes, n + 1)
+                    gists.setdefault(item_id, ItemGist()).add(outcome, reasons)
         views = []
         for r in rows:
-            worst, codes, n = gist.get(r["item_id"], (Outcome.PASS.value, [], 0))
+            gist = gists.get(r["item_id"]) or ItemGist()
             views.append(
                 ItemView(
                     item_id=r["item_id"],
@@ -110,9 +101,9 @@ class SqlReview:
                     opened_at=aware(r["opened_at"]),
                     due_date=r["due_date"],
                     urgent_code=r["urgent_code"],
-                    outcome=worst,
-                    reasons=tuple(codes),
-                    decisions=n,
+                    outcome=gist.outcome,
+                    reasons=tuple(gist.codes),
+                    decisions=gist.decisions,
                     held=r["hold_event_ids"] is not None,
                     resolved_at=aware(r["resolved_at"]) if r["resolved_at"] else None,
                     resolved_by=r["resolved_by"],
