@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from eventfilter.core.vocabulary import ItemStatus
+
 if TYPE_CHECKING:
     from eventfilter.core.cases import CaseBook
     from eventfilter.core.facts import Case, Effect, Person
@@ -211,7 +213,7 @@ class Review(Protocol):
     def municipalities(self) -> list[str]: ...
     def items(
         self,
-        status: str = "open",
+        status: str = ItemStatus.OPEN.value,
         *,
         item_ids: Sequence[int] | None = None,
         case_id: str | None = None,

@@ -10,7 +10,7 @@ from typing import Any
 from eventfilter.core.decision import Decision
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.snapshots import Snapshot
-from eventfilter.core.vocabulary import SEVERITY, Outcome
+from eventfilter.core.vocabulary import SEVERITY, ItemStatus, Outcome
 from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 
@@ -173,7 +173,7 @@ class ItemView:
     note: str | None = None
 
     def overdue(self, today: date) -> bool:
-        return self.status == "open" and self.due_date < today
+        return self.status == ItemStatus.OPEN and self.due_date < today
 
     def to_dict(self, today: date) -> dict[str, Any]:
         return {

@@ -1,6 +1,6 @@
 """The words eventfilter's records are made of, spelled once: outcomes, the
-changes a decision makes to a hold, and what a caseworker can do with an
-item. (StrEnum members are the strings themselves: `Outcome.PASS == "pass"`,
+changes a decision makes to a hold, where a review item stands and what a
+caseworker can do with it. (StrEnum members are the strings themselves: `Outcome.PASS == "pass"`,
 and they are stored and serialised as such.)"""
 
 from __future__ import annotations
@@ -24,6 +24,13 @@ class HoldChange(StrEnum):
 
     PLACE = "place"
     LIFT = "lift"
+
+
+class ItemStatus(StrEnum):
+    """Where a review item stands."""
+
+    OPEN = "open"  # waiting for a caseworker
+    RESOLVED = "resolved"  # a caseworker acted on it
 
 
 class Action(StrEnum):

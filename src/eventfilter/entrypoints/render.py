@@ -9,7 +9,7 @@ from typing import Any
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.pack import RulePack
 from eventfilter.core.reasons import fmt_amount
-from eventfilter.core.vocabulary import OUTCOMES, Outcome
+from eventfilter.core.vocabulary import OUTCOMES, ItemStatus, Outcome
 from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, ItemView
 from eventfilter.service import wording
 from eventfilter.service.replay import Summary
@@ -233,7 +233,7 @@ def review_page(page: ItemPage, pack: RulePack, today: date) -> str:
     spec = pack.benefits.get(case.benefit)
     currency = spec.currency if spec else ""
     title = spec.title if spec else case.benefit
-    if item.status == "open":
+    if item.status == ItemStatus.OPEN:
         due = f"due {item.due_date.isoformat()}" + (" — OVERDUE" if item.overdue(today) else "")
     else:
         when = item.resolved_at.date().isoformat() if item.resolved_at else ""

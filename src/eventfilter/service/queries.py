@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.ports import Review, Store
 from eventfilter.records import DeadLetterView, HoldView, ItemView
 from eventfilter.service.redaction import redact_raw
 
 
 def review_list(review: Review) -> list[ItemView]:
-    return review.items("open")
+    return review.items(ItemStatus.OPEN.value)
 
 
 def holds(review: Review, as_of: date | None = None) -> list[HoldView]:

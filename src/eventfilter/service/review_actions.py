@@ -15,7 +15,7 @@ from typing import Any
 
 from eventfilter.application import App
 from eventfilter.core.decision import LIFT, Decision
-from eventfilter.core.vocabulary import ACTIONS, Action
+from eventfilter.core.vocabulary import ACTIONS, Action, ItemStatus
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
 from eventfilter.ports import UnitOfWork
 from eventfilter.records import (
@@ -53,7 +53,7 @@ class ItemPage:
     def actions(self) -> tuple[str, ...]:
         """What a caseworker may do with this item now (the CLI and the web offer
         exactly these; `resolve` refuses the rest)."""
-        if self.item.status != "open":
+        if self.item.status != ItemStatus.OPEN:
             return ()
         offered = [Action.RELEASE]
         if self.case.held:
@@ -177,7 +177,9 @@ class ReviewService:
             allowed = allowed or sorted(mine)
             if not allowed:
                 return []
-        items = self.review.items("open", municipalities=allowed or None, benefits=list(benefits) or None)
+        items = self.review.items(
+            ItemStatus.OPEN.value, municipalities=allowed or None, benefits=list(benefits) or None
+        )
         today = self.app.clock().date()
         if reasons:
             wanted = set(reasons)
@@ -267,7 +269,7 @@ class ReviewService:
         case = self.review.case(item.case_id)
         assert case is not None
         self._may_see(cw, case, f"resolve review item {item_id}", item_id)
-        if item.status != "open":
+        if item.status != ItemStatus.OPEN:
             raise NotAllowed(_already(item))
         if action == Action.CONFIRM and not case.held:
             raise NotAllowed(

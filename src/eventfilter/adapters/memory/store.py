@@ -27,6 +27,7 @@ from eventfilter.adapters.memory.tables import (
 from eventfilter.adapters.memory.unit import MemoryUnitOfWork
 from eventfilter.core.cases import CaseBook
 from eventfilter.core.facts import Case, Person, extract_over
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.records import (
     AuditView,
     BatchChanges,
@@ -154,7 +155,7 @@ class MemoryStore:
 
     def items(
         self,
-        status: str = "open",
+        status: str = ItemStatus.OPEN.value,
         *,
         item_ids: Sequence[int] | None = None,
         case_id: str | None = None,

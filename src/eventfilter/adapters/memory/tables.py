@@ -10,7 +10,7 @@ from typing import Any
 
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case, Effect, Person
-from eventfilter.core.vocabulary import HoldChange, Outcome
+from eventfilter.core.vocabulary import HoldChange, ItemStatus, Outcome
 from eventfilter.ports import OutMessage
 from eventfilter.records import (
     AuditView,
@@ -40,7 +40,7 @@ class Item:
     opened_at: datetime
     due_date: date
     urgent_code: str
-    status: str = "open"
+    status: str = ItemStatus.OPEN.value
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     action: str | None = None

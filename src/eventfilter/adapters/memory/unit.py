@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 from eventfilter.records import (
@@ -114,16 +115,22 @@ class MemoryUnitOfWork:
                 it.case_id, it.due_date, it.urgent_code, it.opened_at, it.item_id, changed=False
             )
             for it in self.t.items.values()
-            if it.status == "open" and it.case_id in wanted and it.item_id not in self._claimed
+            if it.status == ItemStatus.OPEN and it.case_id in wanted and it.item_id not in self._claimed
         }
 
     def claim(self, item_id: int, by: str, action: str, note: str | None, at: datetime) -> bool:
         it = self.t.items.get(item_id)
-        if it is None or it.status != "open" or item_id in self._claimed:
+        if it is None or it.status != ItemStatus.OPEN or item_id in self._claimed:
             return False
 
         def resolve() -> None:
-            it.status, it.resolved_at, it.resolved_by, it.action, it.note = "resolved", at, by, action, note
+            it.status, it.resolved_at, it.resolved_by, it.action, it.note = (
+                ItemStatus.RESOLVED.value,
+                at,
+                by,
+                action,
+                note,
+            )
 
         self._claimed.add(item_id)
         self.actions.append(resolve)

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import text
 
+from eventfilter.core.vocabulary import ItemStatus
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -164,7 +166,7 @@ class ReviewItemRow(Base):
     __tablename__ = "review_items"
     item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(Id, index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ItemStatus.OPEN.value, index=True)
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_date: Mapped[date] = mapped_column(Date)
     urgent_code: Mapped[str] = mapped_column(String(50))

@@ -23,6 +23,7 @@ from eventfilter.adapters.sql.models import (
     WEB_SESSIONS,
 )
 from eventfilter.adapters.sql.store import SqlStore
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.records import (
     AuditView,
     CaseView,
@@ -56,7 +57,7 @@ class SqlReview:
 
     def items(
         self,
-        status: str = "open",
+        status: str = ItemStatus.OPEN.value,
         *,
         item_ids: Sequence[int] | None = None,
         case_id: str | None = None,
@@ -338,9 +339,9 @@ class SqlReview:
         i = ITEMS
         result = conn.execute(
             update(i)
-            .where(i.c.item_id == item_id, i.c.status == "open")
+            .where(i.c.item_id == item_id, i.c.status == ItemStatus.OPEN.value)
             .values(
-                status="resolved",
+                status=ItemStatus.RESOLVED.value,
                 resolved_at=at,
                 resolved_by=by,
                 action=action,

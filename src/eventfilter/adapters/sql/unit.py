@@ -30,6 +30,7 @@ from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.writes import REGISTER
 from eventfilter.core.facts import Case, Effect, Person
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.core.window import Window
 from eventfilter.ports import OutMessage
 from eventfilter.records import BatchChanges, OpenItem
@@ -200,7 +201,7 @@ def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]
     out: dict[str, OpenItem] = {}
     for chunk in chunks(list(case_ids)):
         rows = conn.execute(
-            select(ITEMS).where(ITEMS.c.status == "open", ITEMS.c.case_id.in_(list(chunk)))
+            select(ITEMS).where(ITEMS.c.status == ItemStatus.OPEN.value, ITEMS.c.case_id.in_(list(chunk)))
         ).mappings()
         for r in rows:
             out[r["case_id"]] = OpenItem(

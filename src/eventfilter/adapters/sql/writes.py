@@ -15,7 +15,7 @@ from eventfilter.adapters.sql.models import HOLDS, ITEMS
 from eventfilter.core.decide import PASS
 from eventfilter.core.evaluation import Evaluation
 from eventfilter.core.facts import Case, Person
-from eventfilter.core.vocabulary import HoldChange
+from eventfilter.core.vocabulary import HoldChange, ItemStatus
 from eventfilter.records import AuditEntry, BatchChanges, DeadLetter, OpenItem
 
 
@@ -119,7 +119,7 @@ class Writer:
                 [
                     {
                         "case_id": i.case_id,
-                        "status": "open",
+                        "status": ItemStatus.OPEN.value,
                         "opened_at": i.opened_at,
                         "due_date": i.due_date,
                         "urgent_code": i.urgent_code,
