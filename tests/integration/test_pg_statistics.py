@@ -1,10 +1,13 @@
-"""PostgreSQL keeps planning well while a bulk load fills a table from empty."""
+"""PostgreSQL keeps planning well while a bulk load fills a table from empty,
+and the ANALYZE that keeps it so never holds up the batch that asked for it."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
 
 from eventfilter.bootstrap import bootstrap
@@ -13,6 +16,8 @@ from tests.helpers import case, extract, person, sql_store
 
 
 def _analysed(store: Any, table: str) -> bool:
+    """Whether `table` has been analysed, once the ANALYZEs asked for so far have run."""
+    assert store.statistics.settle(timeout=60), "the ANALYZEs asked for did not finish"
     with store.connect() as conn:
         return bool(
             conn.execute(
@@ -58,5 +63,42 @@ def test_the_stream_on_a_fresh_database_analyses_what_it_fills(pg_databases: Any
             processor.process(deliveries)
             broker.ack(deliveries)
         assert _analysed(app.store, "processed_events")
+    finally:
+        app.store.dispose()
+
+
+def test_the_analyze_runs_beside_the_writes_not_before_them(pg_databases: Any) -> None:
+    """Another session holds a lock that ANALYZE waits for (and writes do not):
+    the batch that made the table due is committed, and the next one too, while
+    the ANALYZE waits; once the lock is let go, it runs."""
+    from eventfilter.records import BatchChanges, ProcessedEvent
+
+    url = pg_databases()
+    app = bootstrap(url)
+    store = sql_store(app)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    day = date(2026, 3, 1)
+
+    def batch(start: int, n: int) -> None:
+        changes = BatchChanges(at=app.clock())
+        changes.processed.extend(
+            ProcessedEvent(f"e{i}", "h", f"P{i}", "moved", day, None) for i in range(start, start + n)
+        )
+        with app.store.unit_of_work() as uow:
+            uow.write(changes)
+
+    try:
+        with psycopg.connect(dsn) as holder:
+            holder.execute("LOCK TABLE processed_events IN SHARE UPDATE EXCLUSIVE MODE")
+            batch(0, 6_000)  # due now: the ANALYZE is asked for, and waits for the lock
+            batch(6_000, 10)  # the writes go on meanwhile
+            assert not store.statistics.settle(timeout=0)  # still waiting
+            with store.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM processed_events")).scalar() == 6_010
+            holder.rollback()
+        assert _analysed(store, "processed_events")
+        with store.connect() as conn:
+            rows = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'processed_events'"))
+            assert rows.scalar() == 6_010
     finally:
         app.store.dispose()

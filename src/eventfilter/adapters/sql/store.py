@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
@@ -34,6 +34,7 @@ from eventfilter.adapters.sql.models import (
     WINDOWS,
     Base,
 )
+from eventfilter.adapters.sql.statistics import Statistics
 from eventfilter.adapters.sql.writes import (
     CASE_COLUMNS,
     PERSON_COLUMNS,
@@ -62,8 +63,7 @@ class SqlStore:
         self.url = url
         self.engine = make_engine(url)
         self.writer = Writer()
-        self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE (PostgreSQL)
-        self._grown: dict[str, int] = {}  # table -> rows added since
+        self.statistics = Statistics(self.engine)
         self._lease = Lease(self.engine)
 
     def exclusive(self, doing: str) -> AbstractContextManager[None]:
@@ -170,31 +170,9 @@ class SqlStore:
         )
 
     def grew(self, **added: int) -> None:
-        """PostgreSQL plans each query by its tables' statistics. A table filled
-        from empty in one run (a first import, a first replay) is planned as if
-        it were still empty: a sequential scan per batch, quadratic in all
-        (measured: a national case import crawled at 250 cases/s). So a table
-        is analysed again whenever it has grown by half since the last time;
-        autovacuum may be off, and is too slow for a bulk load anyway."""
-        if self.engine.dialect.name != "postgresql":
-            return
-        due = []
-        for table, n in added.items():
-            if not n:
-                continue
-            if table not in self._rows:
-                with self.connect() as conn:
-                    rows = conn.execute(
-                        text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
-                    ).scalar()
-                self._rows[table] = max(0.0, float(rows or 0))
-            self._grown[table] = self._grown.get(table, 0) + n
-            if self._grown[table] >= max(5_000, self._rows[table] / 2):
-                due.append(table)
-        for table in due:
-            with self.begin() as conn:
-                conn.exec_driver_sql(f"ANALYZE {table}")  # names from this module, never from input
-            self._rows[table] += self._grown.pop(table)
+        """Rows a run added per table: PostgreSQL's statistics are kept up with
+        them, off the caller's path (`statistics`)."""
+        self.statistics.grew(**added)
 
     def write_changes(self, conn: Connection, b: BatchChanges) -> None:
         """Everything a batch (or a caseworker's action) changed, on `conn`."""
@@ -353,6 +331,7 @@ class SqlStore:
             return {str(benefit): int(n) for benefit, n in conn.execute(query)}
 
     def dispose(self) -> None:
+        self.statistics.close()
         self.engine.dispose()
 
 

@@ -1,0 +1,112 @@
+"""PostgreSQL's planner statistics, kept up with what a run adds, off the caller's path.
+
+PostgreSQL plans each query by its tables' statistics. A table filled from
+empty in one run (a first import, a first replay, a new stream) is planned as
+if it were still empty: a sequential scan per lookup, quadratic in all
+(measured: a national case import crawled at 250 cases/s, and the stream's
+duplicate checks scanned `processed_events` whole). So a table is analysed
+again whenever it has grown by half since the last time; autovacuum may be
+off, and is too slow for a bulk load anyway.
+
+The `ANALYZE` itself runs on a thread of its own, on its own connection. It
+took 60–175 ms on the stream benchmark's tables, and run in the consumer's
+loop it held up the next batch that long: the worst cycles of a run at 1,000
+events/s were these. It changes no data, and reads and writes go on beside it
+(it takes only a SHARE UPDATE EXCLUSIVE lock), so nothing waits for it but
+`settle` and `close` (which the end of the process runs: a command such as
+an import leaves its tables analysed for the next, as before).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+import structlog
+from sqlalchemy import Engine, text
+
+from eventfilter.adapters.sql.connection import first_line
+
+log = structlog.get_logger("eventfilter.store")
+
+MIN_GROWTH = 5_000  # rows a table must gain before it is analysed again, however small
+
+
+class Statistics:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE
+        self._grown: dict[str, int] = {}  # table -> rows added since
+        self._due: list[str] = []  # tables waiting for the worker
+        self._busy = False  # the worker is analysing one now
+        self._closing = False
+        self._worker: threading.Thread | None = None
+        self._cond = threading.Condition()
+
+    def grew(self, **added: int) -> None:
+        """Rows added per table; a table that has grown by half is analysed soon."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        for table, n in added.items():
+            if not n:
+                continue
+            if table not in self._rows:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(
+                        text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
+                    ).scalar()
+                self._rows.setdefault(table, max(0.0, float(rows or 0)))
+            with self._cond:
+                self._grown[table] = self._grown.get(table, 0) + n
+                if self._grown[table] >= max(MIN_GROWTH, self._rows[table] / 2):
+                    self._rows[table] += self._grown.pop(table)
+                    self._ask(table)
+
+    def _ask(self, table: str) -> None:
+        if table not in self._due:
+            self._due.append(table)
+        if self._worker is None or not self._worker.is_alive():
+            self._closing = False
+            self._worker = threading.Thread(target=self._work, name="eventfilter-analyze", daemon=True)
+            self._worker.start()
+            atexit.register(self.close)  # a command that ends leaves its tables analysed
+        self._cond.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._due) or self._closing)
+                if not self._due:
+                    return
+                table = self._due.pop(0)
+                self._busy = True
+            try:
+                with self.engine.begin() as conn:
+                    conn.exec_driver_sql(f"ANALYZE {table}")  # names from this package, never from input
+            except Exception as exc:  # the statistics are a help, never a reason to stop a run
+                log.warning(
+                    "could not analyse a table; its queries may be planned slowly",
+                    table=table,
+                    error=first_line(exc),
+                )
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until every ANALYZE asked for has run; False if `timeout` passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._due and not self._busy, timeout)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Run what is due (the next run's first queries are planned by it), then stop
+        the worker. A worker still held up after `timeout` (a lock another session
+        keeps) is left to die with the process: it is a daemon, and changes no data."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+        atexit.unregister(self.close)
