@@ -1,14 +1,21 @@
 """The bulk statements below SQLAlchemy: rows given in any order land as given
-(SQLite sorts updates and upserts by key for speed; the result is the same)."""
+(SQLite sorts updates and upserts by key for speed; the result is the same).
+On PostgreSQL a few rows go one statement per row and many through a temporary
+table: both land alike, with the writer's encodings (dates and JSON as text)."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from eventfilter.adapters.sql import bulk
 from eventfilter.adapters.sql.connection import make_engine
+from tests.integration.conftest import _empty_postgres
 
 
 def _table(tmp_path: Path) -> Engine:
@@ -72,3 +79,49 @@ def test_none_and_bools_bind_as_null_and_integers_as_before(tmp_path: Path) -> N
         ("b", "integer", 0, "text"),
         ("c", "null", None, "null"),
     ]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def typed_table(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A table with the column types the writer fills: text key, integer, date, JSON, boolean."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/bulk.db"
+    else:
+        url = request.getfixturevalue("pg_database")
+        _empty_postgres(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER, d DATE, j JSON, b BOOLEAN)")
+    yield engine
+    engine.dispose()
+
+
+def _typed(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT k, v, CAST(d AS TEXT), CAST(j AS TEXT), b FROM t ORDER BY k")
+        return [(k, v, d, j, bool(b) if b is not None else None) for k, v, d, j, b in rows]
+
+
+@pytest.mark.parametrize("n", [3, bulk.FEW_ROWS + 7])
+def test_few_rows_and_many_upsert_and_update_alike(typed_table: Engine, n: int) -> None:
+    keys = [f"k{i:04d}" for i in range(n)]
+    with typed_table.begin() as conn:
+        bulk.insert(conn, "t", ("k", "v", "d", "j", "b"), [(k, 0, "2026-01-01", "[]", False) for k in keys])
+    stored = _typed(typed_table)
+    assert stored[0] == ("k0000", 0, "2026-01-01", "[]", False)
+    changed = keys[::2]
+    shuffled = random.Random(n).sample(changed, len(changed))
+    updates = [
+        (i, date(2026, 2, 1 + i % 28).isoformat(), f'["{k}"]', True, k) for i, k in enumerate(shuffled)
+    ]
+    added = [(f"new{i}", -i, "2026-03-01", None, None) for i in range(n)]
+    with typed_table.begin() as conn:
+        bulk.update(conn, "t", "k", ("v", "d", "j", "b"), updates)
+        bulk.upsert(
+            conn, "t", ("k", "v", "d", "j", "b"), "k", [*added, ("k0001", 99, None, '{"a": 1}', True)]
+        )
+    expected = {k: (k, 0, "2026-01-01", "[]", False) for k in keys}
+    expected.update({k: (k, v, d, j, b) for v, d, j, b, k in updates})
+    expected.update({k: (k, v, d, j, b) for k, v, d, j, b in added})
+    expected["k0001"] = ("k0001", 99, None, '{"a": 1}', True)
+    assert _typed(typed_table) == sorted(expected.values())
