@@ -120,8 +120,8 @@ def test_few_rows_and_many_upsert_and_update_alike(typed_table: Engine, n: int) 
         bulk.upsert(
             conn, "t", ("k", "v", "d", "j", "b"), "k", [*added, ("k0001", 99, None, '{"a": 1}', True)]
         )
-    expected = {k: (k, 0, "2026-01-01", "[]", False) for k in keys}
+    expected: dict[str, tuple[object, ...]] = {k: (k, 0, "2026-01-01", "[]", False) for k in keys}
     expected.update({k: (k, v, d, j, b) for v, d, j, b, k in updates})
     expected.update({k: (k, v, d, j, b) for k, v, d, j, b in added})
     expected["k0001"] = ("k0001", 99, None, '{"a": 1}', True)
-    assert _typed(typed_table) == sorted(expected.values())
+    assert _typed(typed_table) == [expected[k] for k in sorted(expected)]
