@@ -50,22 +50,42 @@ def _in(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, tupl
     return f"{column} IN ({_marks(conn, len(values))})", tuple(values)
 
 
+def _lookups(conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]]) -> list[Sequence[Any]]:
+    """The rows of several lookups, each `template` with `column IN (values)` in
+    its `{}`, as one statement (per `IN_CHUNK` values of each): one round trip
+    where there was one per lookup. Every template selects the same columns."""
+    parts = [(template, column, list(chunks(list(values)))) for template, column, values in arms if values]
+    rows: list[Sequence[Any]] = []
+    for i in range(max((len(c) for _, _, c in parts), default=0)):
+        selects: list[str] = []
+        params: list[Any] = []
+        for template, column, cut in parts:
+            if i < len(cut):
+                where, values = _in(conn, column, cut[i])
+                selects.append(template.format(where))
+                params.extend(values)
+        rows += conn.exec_driver_sql(" UNION ALL ".join(selects), tuple(params)).all()
+    return rows
+
+
 def seen(
     conn: Connection, event_ids: Sequence[str], message_ids: Sequence[str]
 ) -> tuple[dict[str, str], set[str]]:
     """Event ids already decided (with their content hash) and message ids already taken."""
     events: dict[str, str] = {}
-    for chunk in chunks(list(event_ids)):
-        where, params = _in(conn, "event_id", chunk)
-        sql = f"SELECT event_id, content_hash FROM processed_events WHERE {where}"
-        events.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
     messages: set[str] = set()
-    for chunk in chunks(list(message_ids)):
-        where, params = _in(conn, "message_id", chunk)
-        messages.update(
-            r[0]
-            for r in conn.exec_driver_sql(f"SELECT message_id FROM processed_events WHERE {where}", params)
-        )
+    rows = _lookups(
+        conn,
+        [
+            ("SELECT event_id, content_hash, 0 FROM processed_events WHERE {}", "event_id", event_ids),
+            ("SELECT message_id, NULL, 1 FROM processed_events WHERE {}", "message_id", message_ids),
+        ],
+    )
+    for key, digest, is_message in rows:
+        if is_message:
+            messages.add(key)
+        else:
+            events[key] = digest
     return events, messages
 
 
@@ -91,27 +111,32 @@ def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
     return found
 
 
+ACTIVE_CASES = "SELECT case_id FROM cases WHERE in_active_set AND {}"
+
+
 def candidate_cases(
     conn: Connection, beneficiaries: Iterable[str], addresses: Iterable[str], named_as_partner: Iterable[str]
 ) -> list[str]:
     """Active cases whose beneficiary is one of these persons, whose dwelling is one of
     these addresses, or whose beneficiary names one of `named_as_partner` as partner."""
-    found: set[str] = set()
-    for column, values in (("beneficiary_id", beneficiaries), ("dwelling_address_id", addresses)):
-        wanted = sorted({v for v in values if v})
-        for chunk in chunks(wanted):
-            sql = (
-                f"SELECT case_id FROM cases WHERE in_active_set AND {column} IN ({_marks(conn, len(chunk))})"
-            )
-            found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
-    wanted = sorted({v for v in named_as_partner if v})
-    for chunk in chunks(wanted):
-        sql = (
-            "SELECT c.case_id FROM cases c JOIN persons p ON p.person_id = c.beneficiary_id"
-            f" WHERE c.in_active_set AND p.partner_id IN ({_marks(conn, len(chunk))})"
-        )
-        found.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
-    return sorted(found)
+    rows = _lookups(
+        conn,
+        [
+            (ACTIVE_CASES, "beneficiary_id", _wanted(beneficiaries)),
+            (ACTIVE_CASES, "dwelling_address_id", _wanted(addresses)),
+            (
+                "SELECT c.case_id FROM cases c JOIN persons p ON p.person_id = c.beneficiary_id"
+                " WHERE c.in_active_set AND {}",
+                "p.partner_id",
+                _wanted(named_as_partner),
+            ),
+        ],
+    )
+    return sorted({r[0] for r in rows})
+
+
+def _wanted(values: Iterable[str | None]) -> list[str]:
+    return sorted({v for v in values if v})
 
 
 def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
