@@ -64,6 +64,24 @@ def test_stream_workloads_run_small(tmp_path: Path, rabbitmq: str, pg_databases:
     assert len(latency.latencies) > 0 and 0 < latency.percentile(50) < 60
 
 
+@pytest.mark.slow
+def test_the_stream_cycle_is_timed_phase_by_phase_and_left_as_it_was(tmp_path: Path, rabbitmq: str) -> None:
+    from benchmarks.stream_phases import one_round
+    from eventfilter.service.consumer import Consumer
+    from tests.conftest import PG_HOST, PG_PORT, need_server
+
+    need_server("PostgreSQL", PG_HOST, PG_PORT)  # the round makes its own database
+
+    step = Consumer.step
+    world = make_world(tmp_path / "worlds", profile="national", persons=600, days=40, seed=4)
+    timings = one_round(world, 2000)
+    assert len(timings.latencies) > 0 and sum(timings.sizes) >= len(timings.latencies)
+    assert len(timings.phases["Consumer.step"]) == len(timings.cycles) > 0
+    assert len(timings.phases["StreamProcessor.process"]) == len(timings.sizes)
+    assert any("processed_events" in statement for statement in timings.statements)
+    assert Consumer.step is step  # the timing is undone
+
+
 def test_the_floor_decides_each_new_event_once_and_skips_what_it_cannot_read(tmp_path: Path) -> None:
     from benchmarks.floor import trivial
 
