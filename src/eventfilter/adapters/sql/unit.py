@@ -99,10 +99,14 @@ def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     return found
 
 
+def _wanted(values: Iterable[str | None]) -> list[str]:
+    """Each id once, in order, without the empty ones."""
+    return sorted({v for v in values if v})
+
+
 def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
-    wanted = sorted({i for i in ids if i})
     found = []
-    for chunk in chunks(wanted):
+    for chunk in chunks(_wanted(ids)):
         where, params = _in(conn, "person_id", chunk)
         found += [
             codec.person_of_raw(r)
@@ -133,10 +137,6 @@ def candidate_cases(
         ],
     )
     return sorted({r[0] for r in rows})
-
-
-def _wanted(values: Iterable[str | None]) -> list[str]:
-    return sorted({v for v in values if v})
 
 
 def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
