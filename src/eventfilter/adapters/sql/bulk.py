@@ -1,9 +1,10 @@
 """Bulk writes below SQLAlchemy's per-value processing, for the hot path.
 
 Rows arrive as tuples already encoded (JSON as text, dates as ISO text).
-SQLite gets one executemany; PostgreSQL gets COPY for plain inserts and a
-COPY into a temporary table followed by one INSERT ... ON CONFLICT for
-upserts.
+SQLite gets one executemany; PostgreSQL gets COPY for plain inserts, and
+for upserts and updates a COPY into a temporary table followed by one
+INSERT ... ON CONFLICT or UPDATE ... FROM, or, below `FEW_ROWS`, the same
+executemany as SQLite.
 """
 
 from __future__ import annotations
