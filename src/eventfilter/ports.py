@@ -51,6 +51,16 @@ class OutMessage:
     body: bytes
 
 
+class Publisher(Protocol):
+    """Where the payment system's messages go: the decisions exchange."""
+
+    def publish(self, messages: Sequence[OutMessage]) -> None:
+        """Publish to the decisions exchange; returns once the broker has them all."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class Broker(Protocol):
     """Where register events come from and where decisions go."""
 

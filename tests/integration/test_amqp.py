@@ -17,6 +17,7 @@ from eventfilter.adapters.amqp import (
     ERROR_HEADER,
     PUBLISHED_AT,
     PikaBroker,
+    PikaPublisher,
     Topology,
     declare_topology,
     delete_topology,
@@ -24,7 +25,9 @@ from eventfilter.adapters.amqp import (
 )
 from eventfilter.errors import BrokerError
 from eventfilter.ports import OutMessage
+from tests.conftest import RABBIT_HOST
 from tests.helpers import income, move
+from tests.tcpproxy import TcpProxy
 
 
 @pytest.fixture
@@ -207,6 +210,42 @@ def test_decisions_and_dead_letters_are_published(rabbitmq: str, topology: Topol
             assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
     finally:
         broker.close()
+
+
+def test_the_outbox_publisher_publishes_on_a_connection_of_its_own(rabbitmq: str, topology: Topology) -> None:
+    """The publisher thread's connection: it declares the decisions exchange
+    (nothing else need exist) and publishes as the consumer's broker does."""
+    publisher = PikaPublisher(rabbitmq, topology)
+    try:
+        with listening(rabbitmq, topology, "decision.#") as (channel, mine):
+            sent = [OutMessage("decision.suspend.kontanthjaelp", f"d-{i}", b'{"n":%d}' % i) for i in range(3)]
+            publisher.publish(sent)
+            publisher.publish([])  # nothing to send: no transaction
+            got = []
+            for _ in sent:
+                method, props, body = channel.basic_get(mine, auto_ack=True)
+                assert method is not None
+                assert props.delivery_mode == 2 and props.content_type == "application/json"
+                got.append((method.routing_key, props.message_id, body))
+            assert got == [(m.routing_key, m.message_id, m.body) for m in sent]
+    finally:
+        publisher.close()
+    publisher.close()  # twice is harmless
+
+
+def test_a_cut_off_publisher_says_so_in_one_sentence(rabbitmq: str, topology: Topology) -> None:
+    proxy = TcpProxy(RABBIT_HOST, 5672)
+    try:
+        assert f"{RABBIT_HOST}:5672" in rabbitmq
+        publisher = PikaPublisher(rabbitmq.replace(f"{RABBIT_HOST}:5672", proxy.address, 1), topology)
+        publisher.publish([OutMessage("decision.pass.x", "d-1", b"{}")])
+        proxy.cut()
+        with pytest.raises(BrokerError) as exc:
+            publisher.publish([OutMessage("decision.pass.x", "d-2", b"{}")])
+        assert "\n" not in str(exc.value) and "RabbitMQ at" in str(exc.value)
+        publisher.close()
+    finally:
+        proxy.close()
 
 
 def test_a_large_publication_arrives_whole_and_in_order(rabbitmq: str, topology: Topology) -> None:

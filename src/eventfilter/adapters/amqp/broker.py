@@ -16,9 +16,67 @@ from eventfilter.adapters.amqp.topology import (
     Topology,
     broker_errors,
     declare,
+    declare_decisions,
     open_connection,
 )
 from eventfilter.ports import Delivery, OutMessage
+
+
+def decision_messages(messages: Sequence[OutMessage]) -> list[tuple[str, bytes, pika.BasicProperties]]:
+    """The payment system's messages as the decisions exchange takes them: persistent JSON."""
+    return [
+        (
+            m.routing_key,
+            m.body,
+            pika.BasicProperties(
+                delivery_mode=pika.DeliveryMode.Persistent,
+                content_type="application/json",
+                message_id=m.message_id,
+            ),
+        )
+        for m in messages
+    ]
+
+
+def send_in_transaction(
+    channel: Any, exchange: str, messages: Sequence[tuple[str, bytes, pika.BasicProperties]]
+) -> None:
+    """Publish in one broker transaction on a channel in transaction mode. pika's
+    blocking channel writes to the socket after every message; inside a
+    transaction nothing takes effect before the commit, so the messages are
+    queued on the channel beneath it and go out with the commit (the commit
+    waits for the broker's answer)."""
+    queued = getattr(channel, "_impl", channel)
+    for routing_key, body, properties in messages:
+        queued.basic_publish(exchange, routing_key, body, properties)
+    channel.tx_commit()
+
+
+class PikaPublisher:
+    """The Publisher port on RabbitMQ: a connection of its own that only
+    publishes to the decisions exchange (the outbox's publisher thread; a pika
+    connection belongs to the one thread that opened it)."""
+
+    def __init__(self, url: str, topology: Topology) -> None:
+        self.url = url
+        self.topology = topology
+        with broker_errors(url):
+            self._connection = open_connection(url)
+            self._out = self._connection.channel()
+            declare_decisions(self._out, topology)
+            self._out.tx_select()
+
+    def publish(self, messages: Sequence[OutMessage]) -> None:
+        if messages:
+            with broker_errors(self.url):
+                send_in_transaction(self._out, self.topology.decisions, decision_messages(messages))
+
+    def close(self) -> None:
+        try:
+            if self._connection.is_open:
+                self._connection.close()
+        except (pika.exceptions.AMQPError, OSError):
+            pass  # gone either way; what was not committed stays in the outbox
 
 
 class PikaBroker:
@@ -160,23 +218,8 @@ class PikaBroker:
                     unacked.pop(tag, None)
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        if not messages:
-            return
-        self._send(
-            self.topology.decisions,
-            [
-                (
-                    m.routing_key,
-                    m.body,
-                    pika.BasicProperties(
-                        delivery_mode=pika.DeliveryMode.Persistent,
-                        content_type="application/json",
-                        message_id=m.message_id,
-                    ),
-                )
-                for m in messages
-            ],
-        )
+        if messages:
+            self._send(self.topology.decisions, decision_messages(messages))
 
     def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
         if not deliveries:
@@ -198,15 +241,8 @@ class PikaBroker:
         )
 
     def _send(self, exchange: str, messages: Sequence[tuple[str, bytes, pika.BasicProperties]]) -> None:
-        """Publish in one broker transaction. pika's blocking channel writes to the
-        socket after every message; inside a transaction nothing takes effect
-        before the commit, so the messages are queued on the channel beneath it
-        and go out with the commit (the commit waits for the broker's answer)."""
         with broker_errors(self.url):
-            queued = getattr(self._out, "_impl", self._out)
-            for routing_key, body, properties in messages:
-                queued.basic_publish(exchange, routing_key, body, properties)
-            self._out.tx_commit()
+            send_in_transaction(self._out, exchange, messages)
 
     def lag(self) -> int | None:
         with broker_errors(self.url):

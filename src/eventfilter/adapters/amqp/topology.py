@@ -124,7 +124,7 @@ def declare(channel: BlockingChannel, topology: Topology) -> None:
     channel.exchange_declare(topology.dead_exchange, "fanout", durable=True)
     channel.queue_declare(topology.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(topology.dead_queue, topology.dead_exchange)
-    channel.exchange_declare(topology.decisions, "topic", durable=True)
+    declare_decisions(channel, topology)
     for n in range(topology.partitions):
         queue = topology.partition(n)
         channel.queue_declare(
@@ -138,6 +138,11 @@ def declare(channel: BlockingChannel, topology: Topology) -> None:
             },
         )
         channel.queue_bind(queue, topology.events, routing_key="1")  # equal weights
+
+
+def declare_decisions(channel: BlockingChannel, topology: Topology) -> None:
+    """The payment system's exchange alone (what a publisher needs)."""
+    channel.exchange_declare(topology.decisions, "topic", durable=True)
 
 
 def declare_topology(url: str, topology: Topology) -> None:
