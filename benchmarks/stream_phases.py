@@ -17,6 +17,7 @@ import functools
 import re
 import statistics
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -28,16 +29,17 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from benchmarks.conftest import CACHE
 from benchmarks.workloads import World, make_world, stream_latency
-from eventfilter.adapters.amqp.broker import PikaBroker
+from eventfilter.adapters.amqp.broker import PikaBroker, PikaPublisher
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.unit import SqlUnitOfWork
+from eventfilter.service import outbox
 from eventfilter.service.consumer import Consumer
 from eventfilter.service.pipeline import Pipeline
 from eventfilter.service.stream import StreamProcessor
 from eventfilter.service.world import FreshWorld
 from tests.conftest import PG_HOST, PG_PORT, RABBIT_URL
 
-PHASES: list[tuple[type, str]] = [
+PHASES: list[tuple[Any, str]] = [
     (Consumer, "step"),
     (PikaBroker, "fetch"),
     (PikaBroker, "ack"),
@@ -45,7 +47,8 @@ PHASES: list[tuple[type, str]] = [
     (StreamProcessor, "process"),
     (StreamProcessor, "close_due"),
     (StreamProcessor, "tick_due"),
-    (StreamProcessor, "publish_outbox"),
+    (outbox, "publish_outbox"),
+    (PikaPublisher, "publish"),
     (Pipeline, "read"),
     (Pipeline, "accept"),
     (FreshWorld, "prepare"),
@@ -66,10 +69,12 @@ class Timings:
         self.sizes: list[int] = []
         self.latencies: list[float] = []
 
-    def timed(self, cls: type, name: str) -> Callable[[], None]:
-        """Wrap `cls.name` to time each call; returns what undoes it."""
+    def timed(self, cls: Any, name: str) -> Callable[[], None]:
+        """Wrap `cls.name` (a class's or a module's) to time each call; returns what
+        undoes it. Calls on the outbox's publisher thread are counted apart: they
+        are not part of the consumer's cycle."""
         original = getattr(cls, name)
-        key = f"{cls.__name__}.{name}"
+        key = f"{cls.__name__.rsplit('.', 1)[-1]}.{name}"
 
         @functools.wraps(original)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -80,11 +85,14 @@ class Timings:
                 return original(*args, **kwargs)
             finally:
                 spent = time.perf_counter() - started
-                self.phases[key].append(spent)
-                if key == "Consumer.step":
+                if _beside():
+                    self.phases[f"{key} {BESIDE}"].append(spent)
+                elif key == "Consumer.step":
+                    self.phases[key].append(spent)
                     self.cycles.append((spent, self.current))
                     self.current = {}
                 else:
+                    self.phases[key].append(spent)
                     self.current[key] = self.current.get(key, 0.0) + spent
 
         setattr(cls, name, wrapper)
@@ -95,6 +103,7 @@ class Timings:
 
     def after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         text = PLACEHOLDERS.sub("..", re.sub(r"\s+", " ", statement))[:80] + (" [many]" if many else "")
+        text = f"{BESIDE} {text}" if _beside() else text
         self.statements[text].append(time.perf_counter() - conn.info["eventfilter.started"])
 
     def report(self, latencies: list[float]) -> None:
@@ -119,6 +128,14 @@ class Timings:
         print("statements by total time:")
         for text, calls in sorted(self.statements.items(), key=lambda kv: -sum(kv[1]))[:25]:
             print(f"  {sum(calls):6.2f} s {len(calls):6d}x {ms(statistics.mean(calls)):>6} ms  {text}")
+
+
+BESIDE = "[publisher thread]"
+
+
+def _beside() -> bool:
+    """On the outbox's publisher thread, beside the consumer's cycle."""
+    return threading.current_thread().name == "outbox-publisher"
 
 
 def ms(seconds: float) -> str:

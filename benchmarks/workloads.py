@@ -440,9 +440,16 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
     import sys
     import threading
 
-    from eventfilter.adapters.amqp import PikaBroker, Topology, declare_topology, delete_topology
+    from eventfilter.adapters.amqp import (
+        PikaBroker,
+        PikaPublisher,
+        Topology,
+        declare_topology,
+        delete_topology,
+    )
     from eventfilter.service import gc_tuning
     from eventfilter.service.consumer import Consumer, ConsumerSettings
+    from eventfilter.service.outbox import OutboxPublisher
     from eventfilter.service.stream import StreamProcessor
 
     topology = Topology(queue=queue, partitions=1, decisions=f"{queue}.decisions")
@@ -455,7 +462,13 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
     settings = replace(app.settings, settle_seconds=3600)
     processor = StreamProcessor(app.store, app.pack, settings, app.clock, metrics)
     stop = threading.Event()
-    consumer = Consumer(processor, lambda: PikaBroker(amqp, topology), ConsumerSettings(max_wait=0.05), stop)
+    consumer = Consumer(
+        processor,
+        lambda: PikaBroker(amqp, topology),
+        ConsumerSettings(max_wait=0.05),
+        stop,
+        publisher=OutboxPublisher(app.store, lambda: PikaPublisher(amqp, topology)),  # as `consume` does
+    )
 
     def run() -> None:
         with gc_tuning.long_run():

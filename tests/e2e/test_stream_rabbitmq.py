@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from eventfilter.adapters.amqp import Topology, delete_topology
+from eventfilter.settings import default_settings_path
 from tests.conftest import PG_HOST, PG_PORT, RABBIT_HOST
 from tests.e2e.conftest import EXE, Cli
 from tests.tcpproxy import TcpProxy
@@ -57,6 +58,14 @@ class Stream:
         # where the consumers connect (a test's own proxy may stand in between)
         self.consumer_amqp, self.consumer_db = rabbitmq, db
         self.procs: list[subprocess.Popen[str]] = []
+        # the consumers publish to this test's own decisions exchange, not the machine's
+        default = default_settings_path().read_text(encoding="utf-8")
+        ours = default.replace(
+            'decisions_exchange = "eventfilter.decisions"', f'decisions_exchange = "{topology.decisions}"'
+        )
+        assert ours != default
+        self.settings = cli.cwd / f"{name}-settings.toml"
+        self.settings.write_text(ours, encoding="utf-8")
         assert cli("--db", db, "import", "persons", str(world / "persons.jsonl")).returncode == 0
         assert cli("--db", db, "import", "cases", str(world / "cases.jsonl")).returncode == 0
 
@@ -89,7 +98,11 @@ class Stream:
                 "300",
             ],
             cwd=self.cli.cwd,
-            env={**self.cli.env, "EVENTFILTER_DB": self.consumer_db},
+            env={
+                **self.cli.env,
+                "EVENTFILTER_DB": self.consumer_db,
+                "EVENTFILTER_SETTINGS": str(self.settings),
+            },
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -148,6 +161,41 @@ class Stream:
             (case, outcome, tuple(r["code"] for r in _json(reasons)), frozenset(_json(events)))
             for case, outcome, reasons, events in rows
         )
+
+    def listen(self) -> str:
+        """A queue of the test's own for the payment system's decisions (removed by `received`)."""
+        self.payments = f"{self.topology.queue}.payments"
+        connection = pika.BlockingConnection(pika.URLParameters(self.rabbitmq))
+        try:
+            channel = connection.channel()
+            channel.exchange_declare(self.topology.decisions, "topic", durable=True)
+            # gone ten minutes after its last use, should the test not get to remove it
+            channel.queue_declare(self.payments, arguments={"x-expires": 600_000})
+            channel.queue_bind(self.payments, self.topology.decisions, routing_key="decision.#")
+        finally:
+            connection.close()
+        return self.payments
+
+    def received(self) -> set[str]:
+        """The message ids the payment system's queue got; the queue is removed."""
+        got: set[str] = set()
+        connection = pika.BlockingConnection(pika.URLParameters(self.rabbitmq))
+        try:
+            channel = connection.channel()
+            while (message := channel.basic_get(self.payments, auto_ack=True))[0] is not None:
+                got.add(message[1].message_id)
+            channel.queue_delete(self.payments)
+        finally:
+            connection.close()
+        return got
+
+    def stored(self, sql: str) -> list[Any]:
+        engine = create_engine(self.db)
+        try:
+            with engine.connect() as conn:
+                return [r[0] for r in conn.execute(text(sql))]
+        finally:
+            engine.dispose()
 
     def dead_letters(self) -> int:
         return len(json.loads(self.cli("--db", self.db, "deadletters", "--json").stdout))
@@ -266,6 +314,7 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
     try:
         stream.consumer_amqp = through(broker, rabbitmq, RABBIT_HOST, 5672)
         stream.consumer_db = through(database, stream.db, PG_HOST, PG_PORT)
+        stream.listen()
         stream.publish()
         log = stream.log(0)
         with broker.down():  # the broker is down when the consumer starts
@@ -286,6 +335,10 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
         database.close()
     assert stream.processed() == decided  # nothing lost, nothing twice
     assert stream.dead_letters() == dead
+    # every decision reached the payment system (at least once), and nothing waits in the outbox
+    assert stream.stored("SELECT count(*) FROM outbox") == [0]
+    published = set(stream.stored("SELECT decision_id FROM decisions"))
+    assert published and published <= stream.received()
     # A lost connection may hand back unacknowledged messages in another order,
     # so a case's events can be grouped into decisions differently; but every
     # (case, event) pair is decided exactly once, and the register ends the same.

@@ -1,5 +1,10 @@
 """The consumer loop: fetch, decide, acknowledge, publish; survive outages.
 
+- The outbox (the payment system's messages) is published by an
+  `OutboxPublisher` on its own thread and broker connection, woken after
+  each round, when the consumer is given one (the `consume` command); else
+  at the end of each round, on the consumer's own connection.
+
 - A message is acknowledged only after its effects are committed.
 - Broker gone: log it, wait with growing backoff, reconnect; RabbitMQ
   returns the unacknowledged messages.
@@ -11,6 +16,7 @@
   dead-lettered alone, so it never takes others with it nor comes back
   forever (the queue's delivery limit is the backstop for crashes).
 - Stopping (SIGTERM) finishes the batch in hand: commit, ack, publish, exit.
+  What cannot be published then stays in the outbox for the next run.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import structlog
 from eventfilter.errors import BrokerError, StoreError
 from eventfilter.logs import unexpected
 from eventfilter.ports import Broker, Delivery
+from eventfilter.service.backoff import Backoff
+from eventfilter.service.outbox import OutboxPublisher
 from eventfilter.service.stream import BatchResult, StreamProcessor
 
 log = structlog.get_logger("eventfilter.consumer")
@@ -38,20 +46,6 @@ class ConsumerSettings:
     lag_every: float = 5.0  # how often the queue depth is read
     backoff_start: float = 0.5
     backoff_max: float = 30.0
-
-
-class Backoff:
-    def __init__(self, start: float, most: float) -> None:
-        self.start, self.most = start, most
-        self.next_delay = start
-
-    def next(self) -> float:
-        delay = self.next_delay
-        self.next_delay = min(self.most, self.next_delay * 2)
-        return delay
-
-    def reset(self) -> None:
-        self.next_delay = self.start
 
 
 @dataclass
@@ -74,8 +68,10 @@ class Consumer:
         on_lag: Callable[[int], None] | None = None,
         on_windows: Callable[[int], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        publisher: OutboxPublisher | None = None,
     ) -> None:
         self.processor = processor
+        self.publisher = publisher
         self.connect = connect
         self.settings = settings
         self.stop = stop
@@ -90,13 +86,15 @@ class Consumer:
     def run(self) -> ConsumerStats:
         backoff = Backoff(self.settings.backoff_start, self.settings.backoff_max)
         broker: Broker | None = None
+        if self.publisher is not None:
+            self.publisher.start()  # its first round publishes what an earlier run left
         while not self.stop.is_set():
             try:
                 if broker is None:
                     broker = self.connect()
                     log.info("connected to the broker")
                     backoff.reset()
-                    self.processor.publish_outbox(broker)  # what an earlier run left unpublished
+                    self._publish(broker)  # what an earlier run left unpublished
                 self.step(broker)
                 backoff.reset()
             except BrokerError as exc:
@@ -106,6 +104,8 @@ class Consumer:
                 broker = self._database_outage(exc, broker, backoff)
         if broker is not None:
             self._finish(broker)
+        if self.publisher is not None and not self.publisher.close():
+            log.warning("the outbox publisher did not stop in time; the next run publishes what is left")
         log.info(
             "consumer stopped",
             batches=self.stats.batches,
@@ -146,7 +146,7 @@ class Consumer:
 
     def _finish(self, broker: Broker) -> None:
         try:
-            self.processor.publish_outbox(broker)
+            self._publish(broker)
         except (BrokerError, StoreError) as exc:
             log.warning("could not publish before stopping; the next run will", error=str(exc))
         try:
@@ -181,7 +181,14 @@ class Consumer:
             lag = broker.lag()
             if lag is not None:
                 self.on_lag(lag)
-        self.processor.publish_outbox(broker)
+        self._publish(broker)
+
+    def _publish(self, broker: Broker) -> None:
+        """The outbox: the publisher's thread is woken, or it is published here."""
+        if self.publisher is not None:
+            self.publisher.wake()
+        else:
+            self.processor.publish_outbox(broker)
 
     def _decide(self, deliveries: Sequence[Delivery]) -> BatchResult:
         try:

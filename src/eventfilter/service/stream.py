@@ -7,7 +7,7 @@ loads what they read fresh and locks their cases (`FreshWorld`: several
 consumers decide at once), decides with the same engine as replay, and
 commits the decisions, holds, review items, windows, processed ids and the
 outbox messages for the payment system together. Only then are the messages
-acknowledged; only then is the outbox published. A crash anywhere loses
+acknowledged; only then is the outbox published (`outbox`). A crash anywhere loses
 nothing: uncommitted messages are redelivered and decided then, committed
 ones are duplicates.
 
@@ -25,8 +25,9 @@ from typing import Protocol
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
-from eventfilter.ports import Broker, Delivery, Store
+from eventfilter.ports import Delivery, Publisher, Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
+from eventfilter.service.outbox import publish_outbox
 from eventfilter.service.pipeline import Input, Pipeline
 from eventfilter.service.recording import Recording
 from eventfilter.service.snapshots import derive_from
@@ -164,19 +165,9 @@ class StreamProcessor:
         return total
 
     # -- the payment system's messages ----------------------------------------------------
-    def publish_outbox(self, broker: Broker, limit: int = 2000) -> int:
+    def publish_outbox(self, publisher: Publisher, limit: int = 2000) -> int:
         """Publish committed messages in order; at least once (ids are stable)."""
-        sent = 0
-        while True:
-            with self.store.unit_of_work() as uow:
-                claimed = uow.claim_outbox(limit)
-                if not claimed:
-                    return sent
-                broker.publish([m for _, m in claimed])
-                uow.delete_outbox(claimed[-1][0])
-            sent += len(claimed)
-            if len(claimed) < limit:
-                return sent
+        return publish_outbox(self.store, publisher, limit)
 
     def open_windows(self) -> int:
         return self.store.open_window_count()

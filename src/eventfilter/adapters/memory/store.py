@@ -10,6 +10,7 @@ copies: the engine changes what it is given.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
@@ -53,16 +54,20 @@ class MemoryStore:
         self.t = Tables()
         self._seq = itertools.count(1)
         self.sessions = MemorySessions()  # a new password or a deactivation ends them
+        self._writer = threading.RLock()
 
     # -- units of work and the lease (one process: nothing to keep apart) ---------------------
     @contextmanager
     def unit_of_work(self) -> Iterator[MemoryUnitOfWork]:
-        uow = MemoryUnitOfWork(self)
-        yield uow
-        for changes in uow.pending:
-            self.write_changes(changes)
-        for action in uow.actions:
-            action()
+        """One unit of work at a time, as SQLite's write transactions queue (the
+        stream's outbox is published from a thread of its own)."""
+        with self._writer:
+            uow = MemoryUnitOfWork(self)
+            yield uow
+            for changes in uow.pending:
+                self.write_changes(changes)
+            for action in uow.actions:
+                action()
 
     def write_changes(self, changes: BatchChanges) -> None:
         """One unit of work's value into the tables (at the unit of work's end)."""

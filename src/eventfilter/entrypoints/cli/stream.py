@@ -122,9 +122,10 @@ def consume(
     import signal
     import threading
 
-    from eventfilter.adapters.amqp import PikaBroker
+    from eventfilter.adapters.amqp import PikaBroker, PikaPublisher
     from eventfilter.adapters.metrics import PrometheusMetrics
     from eventfilter.service.consumer import Consumer, ConsumerSettings
+    from eventfilter.service.outbox import OutboxPublisher
     from eventfilter.service.stream import NoMetrics, StreamProcessor
 
     if member >= members:
@@ -182,6 +183,8 @@ def consume(
         stop,
         on_lag=getattr(metrics, "queue_lag", None),
         on_windows=getattr(metrics, "open_windows", None),
+        # the payment system's messages go out on a thread and connection of their own
+        publisher=OutboxPublisher(app.store, lambda: PikaPublisher(url, topology)),
     )
     with app.store.shared("consume events"), gc_tuning.long_run():
         consumer.run()

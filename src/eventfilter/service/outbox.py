@@ -1,0 +1,134 @@
+"""The payment system's messages: the outbox, published in order.
+
+A batch commits its decisions together with their messages for the payment
+system (the outbox table); only what is committed is ever published, and a
+message leaves the outbox only once the broker has it. A crash between the
+two publishes it again, with the same message id (at least once).
+
+`OutboxPublisher` does this on a thread of its own with a broker connection
+of its own (a pika connection belongs to the thread that opened it), so the
+consumer's loop does not wait for the broker's answer before it takes its
+next batch: it commits, acknowledges and wakes the publisher. The publisher
+also looks once every `every` seconds unwoken, for what other processes left
+(a caseworker's lifted hold, an earlier run that stopped before publishing).
+A broker or database outage is the publisher's alone: it waits with growing
+backoff and tries again, and nothing leaves the outbox meanwhile.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import structlog
+
+from eventfilter.errors import BrokerError, StoreError
+from eventfilter.logs import unexpected
+from eventfilter.ports import Publisher, Store
+from eventfilter.service.backoff import Backoff
+
+log = structlog.get_logger("eventfilter.outbox")
+
+
+def publish_outbox(store: Store, publisher: Publisher, limit: int = 2000) -> int:
+    """Publish committed messages in order, `limit` per broker transaction; at
+    least once (ids are stable). With several processes, one publishes at a time
+    (the store's claim); the others find nothing to claim."""
+    sent = 0
+    while True:
+        with store.unit_of_work() as uow:
+            claimed = uow.claim_outbox(limit)
+            if not claimed:
+                return sent
+            publisher.publish([m for _, m in claimed])
+            uow.delete_outbox(claimed[-1][0])
+        sent += len(claimed)
+        if len(claimed) < limit:
+            return sent
+
+
+class OutboxPublisher:
+    """Publishes the outbox on its own thread, woken after each commit."""
+
+    def __init__(
+        self,
+        store: Store,
+        connect: Callable[[], Publisher],
+        *,
+        every: float = 1.0,
+        backoff_start: float = 0.5,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.connect = connect
+        self.every = every
+        self.backoff = Backoff(backoff_start, backoff_max)
+        self.sent = 0  # messages published by this publisher
+        self.outages = 0
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread; its first round publishes what an earlier run left."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Something may have been committed to the outbox: publish it now."""
+        self._wake.set()
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """One last round, then stop; True if the thread ended within `timeout`.
+        What that round could not publish stays in the outbox for the next run."""
+        self._closing.set()
+        self._wake.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        publisher: Publisher | None = None
+        while True:
+            closing = self._closing.is_set()  # read before the round: a close gets one more
+            self._wake.clear()
+            failed = True
+            try:
+                if publisher is None:
+                    publisher = self.connect()
+                self.sent += publish_outbox(self.store, publisher)
+                self.backoff.reset()
+                failed = False
+            except StoreError as exc:  # the broker connection is fine: keep it
+                self._failed("the outbox waits for the database", str(exc), closing)
+            except BrokerError as exc:
+                self._failed("the outbox waits for the broker", str(exc), closing)
+                _close(publisher)
+                publisher = None
+            except Exception as exc:  # never let the thread die silently: say so and try again
+                self._failed("the outbox could not be published", unexpected(exc), closing)
+                _close(publisher)
+                publisher = None
+            if closing:
+                break
+            if failed:
+                self._closing.wait(self.backoff.next())
+            else:
+                self._wake.wait(self.every)
+        _close(publisher)
+
+    def _failed(self, what: str, error: str, closing: bool) -> None:
+        self.outages += 1
+        then = "the next run publishes it" if closing else "retrying"
+        log.warning(f"{what}; {then}", error=error)
+
+
+def _close(publisher: Publisher | None) -> None:
+    if publisher is None:
+        return
+    try:
+        publisher.close()
+    except Exception as exc:  # already in an outage or stopping: only note it
+        log.debug("closing the publisher's connection failed", error=unexpected(exc))
