@@ -8,7 +8,10 @@ two publishes it again, with the same message id (at least once).
 `OutboxPublisher` does this on a thread of its own with a broker connection
 of its own (a pika connection belongs to the thread that opened it), so the
 consumer's loop does not wait for the broker's answer before it takes its
-next batch: it commits, acknowledges and wakes the publisher. The publisher
+next batch: it commits, acknowledges and wakes the publisher. Rounds are at
+least `least` seconds apart (0.1 s: the wakes of several batches make one
+round, which costs the consumer's thread less than a round per batch; the
+payment system gets its messages at most that much later), and the publisher
 also looks once every `every` seconds unwoken, for what other processes left
 (a caseworker's lifted hold, an earlier run that stopped before publishing).
 A broker or database outage is the publisher's alone: it waits with growing
@@ -56,12 +59,14 @@ class OutboxPublisher:
         connect: Callable[[], Publisher],
         *,
         every: float = 1.0,
+        least: float = 0.1,
         backoff_start: float = 0.5,
         backoff_max: float = 30.0,
     ) -> None:
         self.store = store
         self.connect = connect
         self.every = every
+        self.least = least
         self.backoff = Backoff(backoff_start, backoff_max)
         self.sent = 0  # messages published by this publisher
         self.outages = 0
@@ -115,7 +120,7 @@ class OutboxPublisher:
                 break
             if failed:
                 self._closing.wait(self.backoff.next())
-            else:
+            elif not self._closing.wait(self.least):  # wakes meanwhile are kept: one round for them all
                 self._wake.wait(self.every)
         _close(publisher)
 
