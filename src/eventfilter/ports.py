@@ -58,6 +58,11 @@ class Publisher(Protocol):
         """Publish to the decisions exchange; returns once the broker has them all."""
         ...
 
+    def keep_alive(self) -> None:
+        """Nothing to send now: answer the broker's heartbeats, so that an idle
+        connection is not closed under it."""
+        ...
+
     def close(self) -> None: ...
 
 

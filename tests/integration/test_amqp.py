@@ -233,6 +233,24 @@ def test_the_outbox_publisher_publishes_on_a_connection_of_its_own(rabbitmq: str
     publisher.close()  # twice is harmless
 
 
+def test_an_idle_publisher_kept_alive_outlasts_the_heartbeat(rabbitmq: str, topology: Topology) -> None:
+    """A heartbeat of 1 s: RabbitMQ closes a connection that misses two. Idle for
+    several times that, answering heartbeats only through `keep_alive`, the
+    publisher can still publish (without it, this connection is closed)."""
+    publisher = PikaPublisher(rabbitmq, topology, heartbeat=1)
+    try:
+        with listening(rabbitmq, topology, "decision.#") as (channel, mine):
+            until = time.monotonic() + 5
+            while time.monotonic() < until:
+                publisher.keep_alive()
+                time.sleep(0.2)
+            publisher.publish([OutMessage("decision.pass.x", "d-1", b"{}")])
+            method, props, _ = channel.basic_get(mine, auto_ack=True)
+            assert method is not None and props.message_id == "d-1"
+    finally:
+        publisher.close()
+
+
 def test_a_cut_off_publisher_says_so_in_one_sentence(rabbitmq: str, topology: Topology) -> None:
     proxy = TcpProxy(RABBIT_HOST, 5672)
     try:

@@ -35,6 +35,7 @@ class Payments:
         self.received: list[OutMessage] = []
         self.connects = 0
         self.closed = 0
+        self.kept_alive = 0
         self.attempts = 0
         self.fail = fail  # given the attempt's number, an error to raise, or None
 
@@ -48,6 +49,9 @@ class Payments:
         if error is not None:
             raise error
         self.received.extend(messages)
+
+    def keep_alive(self) -> None:
+        self.kept_alive += 1
 
     def close(self) -> None:
         self.closed += 1
@@ -219,3 +223,15 @@ def test_a_new_commit_wakes_the_publisher_at_once(db_url: str, clock: Clock) -> 
     assert publisher.close()
     assert len(payments.received) > 4
     assert [m.message_id for m in payments.received][:4] == ids
+
+
+def test_a_quiet_outbox_keeps_its_connection_alive(db_url: str, clock: Clock) -> None:
+    """Nothing to publish, round after round: the connection is still kept (an idle
+    pika connection misses the broker's heartbeats and is closed)."""
+    app = app_for(db_url, clock)
+    payments = Payments()
+    publisher = OutboxPublisher(app.store, payments.connect, every=0.01, least=0)
+    publisher.start()
+    until(lambda: payments.kept_alive >= 3, "three quiet rounds")
+    assert publisher.close()
+    assert payments.received == [] and payments.connects == 1

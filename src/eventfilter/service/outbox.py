@@ -27,13 +27,13 @@ import structlog
 
 from eventfilter.errors import BrokerError, StoreError
 from eventfilter.logs import unexpected
-from eventfilter.ports import Publisher, Store
+from eventfilter.ports import Broker, Publisher, Store
 from eventfilter.service.backoff import Backoff
 
 log = structlog.get_logger("eventfilter.outbox")
 
 
-def publish_outbox(store: Store, publisher: Publisher, limit: int = 2000) -> int:
+def publish_outbox(store: Store, publisher: Broker | Publisher, limit: int = 2000) -> int:
     """Publish committed messages in order, `limit` per broker transaction; at
     least once (ids are stable). With several processes, one publishes at a time
     (the store's claim); the others find nothing to claim."""
@@ -104,6 +104,7 @@ class OutboxPublisher:
                 if publisher is None:
                     publisher = self.connect()
                 self.sent += publish_outbox(self.store, publisher)
+                publisher.keep_alive()  # a quiet outbox: the connection stays open all the same
                 self.backoff.reset()
                 failed = False
             except StoreError as exc:  # the broker connection is fine: keep it

@@ -25,7 +25,7 @@ from typing import Protocol
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
-from eventfilter.ports import Delivery, Publisher, Store
+from eventfilter.ports import Broker, Delivery, Publisher, Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.outbox import publish_outbox
 from eventfilter.service.pipeline import Input, Pipeline
@@ -165,7 +165,7 @@ class StreamProcessor:
         return total
 
     # -- the payment system's messages ----------------------------------------------------
-    def publish_outbox(self, publisher: Publisher, limit: int = 2000) -> int:
+    def publish_outbox(self, publisher: Broker | Publisher, limit: int = 2000) -> int:
         """Publish committed messages in order; at least once (ids are stable)."""
         return publish_outbox(self.store, publisher, limit)
 

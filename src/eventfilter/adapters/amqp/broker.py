@@ -57,11 +57,11 @@ class PikaPublisher:
     publishes to the decisions exchange (the outbox's publisher thread; a pika
     connection belongs to the one thread that opened it)."""
 
-    def __init__(self, url: str, topology: Topology) -> None:
+    def __init__(self, url: str, topology: Topology, heartbeat: int = 30) -> None:
         self.url = url
         self.topology = topology
         with broker_errors(url):
-            self._connection = open_connection(url)
+            self._connection = open_connection(url, heartbeat)
             self._out = self._connection.channel()
             declare_decisions(self._out, topology)
             self._out.tx_select()
@@ -70,6 +70,12 @@ class PikaPublisher:
         if messages:
             with broker_errors(self.url):
                 send_in_transaction(self._out, self.topology.decisions, decision_messages(messages))
+
+    def keep_alive(self) -> None:
+        """pika's blocking connection answers heartbeats only while it does I/O;
+        RabbitMQ closes a connection that misses two."""
+        with broker_errors(self.url):
+            self._connection.process_data_events(time_limit=0)
 
     def close(self) -> None:
         try:
