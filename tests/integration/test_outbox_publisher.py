@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from eventfilter.adapters.memory_broker import MemoryBroker
-from eventfilter.errors import BrokerError, StoreError
+from eventfilter.errors import BrokerError, BrokerSetupError, StoreError
 from eventfilter.ports import OutMessage, Store
 from eventfilter.service import outbox
 from eventfilter.service.consumer import Consumer, ConsumerSettings
@@ -235,3 +235,20 @@ def test_a_quiet_outbox_keeps_its_connection_alive(db_url: str, clock: Clock) ->
     until(lambda: payments.kept_alive >= 3, "three quiet rounds")
     assert publisher.close()
     assert payments.received == [] and payments.connects == 1
+
+
+def test_a_run_that_ends_in_an_error_still_stops_its_publisher(db_url: str, clock: Clock) -> None:
+    """A broker that refuses the topology ends the run: the publisher's thread gets
+    its last round and ends with it, not left behind."""
+    processor, ids = a_death(db_url, clock)
+    payments = Payments()
+    publisher = OutboxPublisher(processor.store, payments.connect, every=3600)
+
+    def refused() -> Any:
+        raise BrokerSetupError("RabbitMQ lacks the consistent-hash exchange plugin.")
+
+    consumer = Consumer(processor, refused, ConsumerSettings(), threading.Event(), publisher=publisher)
+    with pytest.raises(BrokerSetupError):
+        consumer.run()
+    assert not publisher.running
+    assert [m.message_id for m in payments.received] == ids

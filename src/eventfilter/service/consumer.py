@@ -84,10 +84,25 @@ class Consumer:
         self._pending: list[Delivery] = []  # fetched, not yet acknowledged
 
     def run(self) -> ConsumerStats:
-        backoff = Backoff(self.settings.backoff_start, self.settings.backoff_max)
-        broker: Broker | None = None
         if self.publisher is not None:
             self.publisher.start()  # its first round publishes what an earlier run left
+        try:
+            self._loop()
+        finally:  # a stop, or an error that ends the run (a broker without the plugin)
+            if self.publisher is not None and not self.publisher.close():
+                log.warning("the outbox publisher did not stop in time; the next run publishes what is left")
+        log.info(
+            "consumer stopped",
+            batches=self.stats.batches,
+            messages=self.stats.messages,
+            decisions=self.stats.decisions,
+            dead_letters=self.stats.dead_letters,
+        )
+        return self.stats
+
+    def _loop(self) -> None:
+        backoff = Backoff(self.settings.backoff_start, self.settings.backoff_max)
+        broker: Broker | None = None
         while not self.stop.is_set():
             try:
                 if broker is None:
@@ -104,16 +119,6 @@ class Consumer:
                 broker = self._database_outage(exc, broker, backoff)
         if broker is not None:
             self._finish(broker)
-        if self.publisher is not None and not self.publisher.close():
-            log.warning("the outbox publisher did not stop in time; the next run publishes what is left")
-        log.info(
-            "consumer stopped",
-            batches=self.stats.batches,
-            messages=self.stats.messages,
-            decisions=self.stats.decisions,
-            dead_letters=self.stats.dead_letters,
-        )
-        return self.stats
 
     def _outage(self, what: str, exc: Exception, broker: Broker | None, backoff: Backoff) -> None:
         self.stats.outages += 1

@@ -80,6 +80,10 @@ class OutboxPublisher:
             self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
             self._thread.start()
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
         """Something may have been committed to the outbox: publish it now."""
         self._wake.set()
