@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,6 +28,7 @@ from eventfilter.generate import NATIONAL, REGISTER, Profile, write_world
 from eventfilter.rulepack import load_pack
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
+from eventfilter.settings import default_settings_path
 
 PROFILES: dict[str, Profile] = {"register": REGISTER, "national": NATIONAL}
 
@@ -345,6 +348,12 @@ def stream_throughput(
     lines = [raw for _, raw in JsonlSource(str(world.events))]
     publish_events(amqp, topology, lines)
     exe = Path(sys.executable).with_name("eventfilter")
+    # the consumers publish to the run's own decisions exchange (removed with the
+    # topology), not to the machine's `eventfilter.decisions`
+    settings = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)  # noqa: SIM115 - removed below
+    default = default_settings_path().read_text(encoding="utf-8")
+    settings.write(default.replace('"eventfilter.decisions"', f'"{topology.decisions}"'))
+    settings.close()
     procs = [
         subprocess.Popen(
             [
@@ -369,6 +378,7 @@ def stream_throughput(
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "EVENTFILTER_SETTINGS": settings.name},
         )
         for n in range(consumers)
     ]
@@ -392,6 +402,7 @@ def stream_throughput(
         for p in procs:
             p.wait(timeout=60)
         delete_topology(amqp, topology)
+        os.unlink(settings.name)
     if start_count >= target:  # all decided before the first look: time it from the start
         return StreamRun(target, consumers, last - spawned, [])
     return StreamRun(target - start_count, consumers, last - first, [])
