@@ -178,6 +178,10 @@ class UnitOfWork(Protocol):
 
     def delete_outbox(self, up_to: int) -> None: ...
 
+    def outbox_waiting(self) -> int:
+        """Messages committed and not yet published (every process's)."""
+        ...
+
     # writing
     def write(self, changes: BatchChanges) -> None:
         """Everything a batch changed, as one value."""

@@ -10,8 +10,10 @@ import collections
 import json
 import random
 import signal
+import socket
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,8 +78,11 @@ class Stream:
         r = self.cli("publish", str(self.world / "events.jsonl"), "--amqp", self.rabbitmq, *self.args())
         assert r.returncode == 0, r.stderr
 
-    def start(self, member: int = 0, members: int = 1) -> subprocess.Popen[str]:
+    def start(
+        self, member: int = 0, members: int = 1, metrics_port: int | None = None
+    ) -> subprocess.Popen[str]:
         log = open(self.log(len(self.procs)), "w")  # noqa: SIM115 - lives with the process
+        metrics = ["--metrics-port", str(metrics_port)] if metrics_port is not None else []
         proc = subprocess.Popen(
             [
                 str(EXE),
@@ -96,6 +101,7 @@ class Stream:
                 "3600",
                 "--batch-size",
                 "300",
+                *metrics,
             ],
             cwd=self.cli.cwd,
             env={
@@ -317,8 +323,9 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
         stream.listen()
         stream.publish()
         log = stream.log(0)
+        port = _free_port()
         with broker.down():  # the broker is down when the consumer starts
-            stream.start()
+            stream.start(metrics_port=port)
             _wait(lambda: log.read_text().count("the broker is unavailable") >= 1, "the consumer to notice")
         _wait(lambda: stream.processed() > decided // 4, "the consumer to connect once the broker was back")
         with broker.down():  # and goes away mid-stream
@@ -329,6 +336,14 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
         with database.down():  # then the database does
             _wait(lambda: "the database is unavailable" in log.read_text(), "the database outage noticed")
         stream.drained(decided)
+        # the operator sees the payment system's messages go out and none left waiting
+        stored = len(stream.stored("SELECT decision_id FROM decisions"))
+
+        def all_out() -> bool:
+            m = _metrics(port)
+            return m["eventfilter_outbox_published_total"] >= stored and m["eventfilter_outbox_waiting"] == 0
+
+        _wait(all_out, "the metrics to show the outbox published")
         assert stream.stop() == [0]
     finally:
         broker.close()
@@ -344,6 +359,24 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
     # (case, event) pair is decided exactly once, and the register ends the same.
     assert _pairs(stream.decisions()) == _pairs(expected)
     assert _register(stream.db) == _register(f"sqlite:///{cli.cwd}/replay.db")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _metrics(port: int) -> dict[str, float]:
+    """The consumer's Prometheus metrics without labels, by name."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        text_ = r.read().decode()
+    out: dict[str, float] = {}
+    for line in text_.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 def _pairs(decisions: Decisions) -> collections.Counter[tuple[Any, str]]:

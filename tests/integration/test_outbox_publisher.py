@@ -252,3 +252,33 @@ def test_a_run_that_ends_in_an_error_still_stops_its_publisher(db_url: str, cloc
         consumer.run()
     assert not publisher.running
     assert [m.message_id for m in payments.received] == ids
+
+
+def test_the_operator_sees_what_was_published_and_what_waits(db_url: str, clock: Clock) -> None:
+    """Through the metrics: while the broker is away the messages show as waiting,
+    and once they are out, as published and no longer waiting."""
+    processor, ids = a_death(db_url, clock)
+    published: list[int] = []
+    waiting: list[int] = []
+    back = threading.Event()
+
+    def away_until_back(n: int) -> BaseException | None:
+        return None if back.is_set() else BrokerError(f"RabbitMQ at {AMQP} is not reachable (refused).")
+
+    payments = Payments(away_until_back)
+    publisher = OutboxPublisher(
+        processor.store,
+        payments.connect,
+        every=0.01,
+        backoff_start=0.01,
+        backoff_max=0.05,
+        on_published=published.append,
+        on_waiting=waiting.append,
+    )
+    publisher.start()
+    until(lambda: 4 in waiting, "the four messages to show as waiting")
+    assert published == []
+    back.set()
+    until(lambda: sum(published) == 4 and waiting[-1] == 0, "the messages to show as published")
+    assert publisher.close()
+    assert [m.message_id for m in payments.received] == ids

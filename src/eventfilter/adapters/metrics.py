@@ -26,6 +26,16 @@ class PrometheusMetrics:
             "eventfilter_open_windows", "Cases whose events wait to be decided together.", registry=r
         )
         self.lag = Gauge("eventfilter_queue_lag", "Messages waiting in the event partitions.", registry=r)
+        self.published = Counter(
+            "eventfilter_outbox_published",
+            "Messages published to the payment system (decisions, holds placed and lifted).",
+            registry=r,
+        )
+        self.waiting = Gauge(
+            "eventfilter_outbox_waiting",
+            "Messages for the payment system committed and not yet published.",
+            registry=r,
+        )
         self.seconds = Histogram(
             "eventfilter_processing_seconds",
             "From publication of an event to the commit of its effects (window not included).",
@@ -56,3 +66,10 @@ class PrometheusMetrics:
 
     def queue_lag(self, n: int) -> None:
         self.lag.set(n)
+
+    # the outbox's publisher
+    def outbox_published(self, n: int) -> None:
+        self.published.inc(n)
+
+    def outbox_waiting(self, n: int) -> None:
+        self.waiting.set(n)

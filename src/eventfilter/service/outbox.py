@@ -21,6 +21,7 @@ backoff and tries again, and nothing leaves the outbox meanwhile.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import structlog
@@ -62,11 +63,21 @@ class OutboxPublisher:
         least: float = 0.1,
         backoff_start: float = 0.5,
         backoff_max: float = 30.0,
+        on_published: Callable[[int], None] | None = None,
+        on_waiting: Callable[[int], None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.connect = connect
         self.every = every
         self.least = least
+        # for the operator: messages published, and (at most every `every` seconds)
+        # how many wait in the outbox, so a payment system left without its
+        # messages shows while the consumer goes on deciding
+        self.on_published = on_published
+        self.on_waiting = on_waiting
+        self.monotonic = monotonic
+        self._next_reading = 0.0
         self.backoff = Backoff(backoff_start, backoff_max)
         self.sent = 0  # messages published by this publisher
         self.outages = 0
@@ -107,7 +118,10 @@ class OutboxPublisher:
             try:
                 if publisher is None:
                     publisher = self.connect()
-                self.sent += publish_outbox(self.store, publisher)
+                sent = publish_outbox(self.store, publisher)
+                self.sent += sent
+                if sent and self.on_published is not None:
+                    self.on_published(sent)
                 publisher.keep_alive()  # a quiet outbox: the connection stays open all the same
                 self.backoff.reset()
                 failed = False
@@ -121,6 +135,7 @@ class OutboxPublisher:
                 self._failed("the outbox could not be published", unexpected(exc), closing)
                 _close(publisher)
                 publisher = None
+            self._read_waiting()
             if closing:
                 break
             if failed:
@@ -128,6 +143,21 @@ class OutboxPublisher:
             elif not self._closing.wait(self.least):  # wakes meanwhile are kept: one round for them all
                 self._wake.wait(self.every)
         _close(publisher)
+
+    def _read_waiting(self) -> None:
+        """The outbox's size for `on_waiting`, at most every `every` seconds; a
+        database that is away is already said, so a failed reading is only noted."""
+        now = self.monotonic()
+        if self.on_waiting is None or now < self._next_reading:
+            return
+        self._next_reading = now + self.every
+        try:
+            with self.store.unit_of_work() as uow:
+                waiting = uow.outbox_waiting()
+        except Exception as exc:
+            log.debug("the outbox's size could not be read", error=unexpected(exc))
+            return
+        self.on_waiting(waiting)
 
     def _failed(self, what: str, error: str, closing: bool) -> None:
         self.outages += 1

@@ -342,6 +342,9 @@ class SqlUnitOfWork:
     def delete_outbox(self, up_to: int) -> None:
         delete_outbox(self.conn, up_to)
 
+    def outbox_waiting(self) -> int:
+        return outbox_size(self.conn)
+
     def tick_origin(self) -> date | None:
         row = self.conn.execute(select(TICKS.c.through).where(TICKS.c.name == REGISTER)).first()
         return row[0] if row is not None else None

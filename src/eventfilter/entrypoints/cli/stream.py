@@ -184,7 +184,12 @@ def consume(
         on_lag=getattr(metrics, "queue_lag", None),
         on_windows=getattr(metrics, "open_windows", None),
         # the payment system's messages go out on a thread and connection of their own
-        publisher=OutboxPublisher(app.store, lambda: PikaPublisher(url, topology)),
+        publisher=OutboxPublisher(
+            app.store,
+            lambda: PikaPublisher(url, topology),
+            on_published=getattr(metrics, "outbox_published", None),
+            on_waiting=getattr(metrics, "outbox_waiting", None),
+        ),
     )
     with app.store.shared("consume events"), gc_tuning.long_run():
         consumer.run()
