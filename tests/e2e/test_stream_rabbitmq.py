@@ -250,6 +250,7 @@ def test_kill_9_mid_stream_loses_nothing_and_decides_nothing_twice(
     expected, decided, dead = replayed(cli, world)
     assert decided + dead > 20_000 and dead > 0
     stream = Stream(cli, rabbitmq, pg_databases(), topology_factory(1), world)
+    stream.listen()
     stream.publish()
     rng = random.Random(3)
     kills = 0
@@ -271,6 +272,10 @@ def test_kill_9_mid_stream_loses_nothing_and_decides_nothing_twice(
     assert stream.stop()[-1] == 0
     assert stream.processed() == decided  # every valid event exactly once
     assert stream.dead_letters() == dead  # every malformed one a dead letter
+    # killed mid-publication too: every decision reached the payment system all the same
+    assert stream.stored("SELECT count(*) FROM outbox") == [0]
+    published = set(stream.stored("SELECT decision_id FROM decisions"))
+    assert published and published <= stream.received()
     assert stream.decisions() == expected  # and the same decisions as one batch replay
 
 
