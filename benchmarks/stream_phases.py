@@ -48,7 +48,7 @@ PHASES: list[tuple[Any, str]] = [
     (StreamProcessor, "process"),
     (StreamProcessor, "close_due"),
     (StreamProcessor, "tick_due"),
-    (outbox, "publish_outbox"),
+    (outbox, "publish_round"),
     (PikaPublisher, "publish"),
     (Pipeline, "read"),
     (Pipeline, "accept"),

@@ -17,7 +17,7 @@ from eventfilter.adapters.amqp import Topology, delete_topology
 from eventfilter.adapters.beskedfordeler import envelope
 from eventfilter.adapters.cpr import CprPerson, extract_text, person_records
 from eventfilter.core.facts import Person
-from tests.e2e.conftest import EXE, Cli
+from tests.e2e.conftest import EXE, Cli, own_decisions_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -144,13 +144,15 @@ def test_consume_beskedfordeler_envelopes(
     for name, body in (("died.xml", died), ("again.xml", died), ("bare.xml", bare)):
         (tmp_path / name).write_bytes(body)
     args = ["--amqp", rabbitmq, "--queue", topology.queue, "--partitions", str(topology.partitions)]
-    sent = cli("publish", "--format", "beskedfordeler", "died.xml", "again.xml", "bare.xml", *args)
+    settings = own_decisions_exchange(tmp_path / "settings.toml", topology.decisions)
+    files = ("died.xml", "again.xml", "bare.xml")
+    sent = cli("--settings", str(settings), "publish", "--format", "beskedfordeler", *files, *args)
     assert sent.returncode == 0, sent.stderr
     log = open(tmp_path / "consumer.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(EXE), "--db", db, "consume", "--format", "beskedfordeler", *args, "--settle-seconds", "0"],
         cwd=tmp_path,
-        env=cli.env,
+        env={**cli.env, "EVENTFILTER_SETTINGS": str(settings)},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

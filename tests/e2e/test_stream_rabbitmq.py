@@ -24,9 +24,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from eventfilter.adapters.amqp import Topology, delete_topology
-from eventfilter.settings import default_settings_path
 from tests.conftest import PG_HOST, PG_PORT, RABBIT_HOST
-from tests.e2e.conftest import EXE, Cli
+from tests.e2e.conftest import EXE, Cli, own_decisions_exchange
 from tests.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -60,14 +59,7 @@ class Stream:
         # where the consumers connect (a test's own proxy may stand in between)
         self.consumer_amqp, self.consumer_db = rabbitmq, db
         self.procs: list[subprocess.Popen[str]] = []
-        # the consumers publish to this test's own decisions exchange, not the machine's
-        default = default_settings_path().read_text(encoding="utf-8")
-        ours = default.replace(
-            'decisions_exchange = "eventfilter.decisions"', f'decisions_exchange = "{topology.decisions}"'
-        )
-        assert ours != default
-        self.settings = cli.cwd / f"{name}-settings.toml"
-        self.settings.write_text(ours, encoding="utf-8")
+        self.settings = own_decisions_exchange(cli.cwd / f"{name}-settings.toml", topology.decisions)
         assert cli("--db", db, "import", "persons", str(world / "persons.jsonl")).returncode == 0
         assert cli("--db", db, "import", "cases", str(world / "cases.jsonl")).returncode == 0
 
@@ -75,7 +67,9 @@ class Stream:
         return ["--queue", self.topology.queue, "--partitions", str(self.topology.partitions)]
 
     def publish(self) -> None:
-        r = self.cli("publish", str(self.world / "events.jsonl"), "--amqp", self.rabbitmq, *self.args())
+        events = str(self.world / "events.jsonl")
+        settings = ("--settings", str(self.settings))
+        r = self.cli(*settings, "publish", events, "--amqp", self.rabbitmq, *self.args())
         assert r.returncode == 0, r.stderr
 
     def start(

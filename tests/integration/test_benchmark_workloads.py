@@ -74,7 +74,7 @@ def test_the_stream_cycle_is_timed_phase_by_phase_and_left_as_it_was(tmp_path: P
 
     from eventfilter.service import outbox
 
-    step, publish = Consumer.step, outbox.publish_outbox
+    step, publish = Consumer.step, outbox.publish_round
     world = make_world(tmp_path / "worlds", profile="national", persons=600, days=40, seed=4)
     timings = one_round(world, 2000)
     assert len(timings.latencies) > 0 and sum(timings.sizes) >= len(timings.latencies)
@@ -82,9 +82,9 @@ def test_the_stream_cycle_is_timed_phase_by_phase_and_left_as_it_was(tmp_path: P
     assert len(timings.phases["StreamProcessor.process"]) == len(timings.sizes)
     assert any("processed_events" in statement for statement in timings.statements)
     # the outbox's thread is timed apart from the consumer's cycle
-    assert timings.phases["outbox.publish_outbox [publisher thread]"]
-    assert "outbox.publish_outbox" not in timings.phases
-    assert Consumer.step is step and outbox.publish_outbox is publish  # the timing is undone
+    assert timings.phases["outbox.publish_round [publisher thread]"]
+    assert "outbox.publish_round" not in timings.phases
+    assert Consumer.step is step and outbox.publish_round is publish  # the timing is undone
 
 
 def test_the_floor_decides_each_new_event_once_and_skips_what_it_cannot_read(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from eventfilter.service.consumer import Consumer, ConsumerSettings
 from eventfilter.service.outbox import OutboxPublisher
 from eventfilter.service.stream import StreamProcessor
 from tests.helpers import event
+from tests.integration.conftest import _empty_postgres
 from tests.integration.test_stream import Clock, app_for, send
 
 AMQP = "amqp://127.0.0.1:5672/"
@@ -61,6 +62,12 @@ def waiting(store: Store) -> list[str]:
     """The message ids still in the outbox, oldest first."""
     with store.unit_of_work() as uow:
         return [m.message_id for _, m in uow.claim_outbox(10_000) or []]
+
+
+def left(store: Store) -> int:
+    """How many wait in the outbox, without taking the publishers' claim (as `waiting` does)."""
+    with store.unit_of_work() as uow:
+        return uow.outbox_waiting()
 
 
 def until(done: Callable[[], bool], what: str, timeout: float = 60) -> None:
@@ -157,16 +164,16 @@ def test_a_database_outage_keeps_the_broker_connection(
     db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     processor, ids = a_death(db_url, clock)
-    real = outbox.publish_outbox
+    real = outbox.publish_round
     calls = []
 
-    def flaky(store: Store, publisher: Any, limit: int = 2000) -> int:
+    def flaky(store: Store, publisher: Any, limit: int = 2000) -> int | None:
         calls.append(1)
         if len(calls) == 1:
             raise StoreError("The database at postgresql://… is not reachable.")
         return real(store, publisher, limit)
 
-    monkeypatch.setattr(outbox, "publish_outbox", flaky)
+    monkeypatch.setattr(outbox, "publish_round", flaky)
     payments = Payments()
     publisher = OutboxPublisher(processor.store, payments.connect, backoff_start=0.01)
     publisher.start()
@@ -219,7 +226,7 @@ def test_a_new_commit_wakes_the_publisher_at_once(db_url: str, clock: Clock) -> 
     processor.flush()
     assert len(waiting(processor.store)) > 0
     publisher.wake()
-    until(lambda: waiting(processor.store) == [], "the woken round")
+    until(lambda: left(processor.store) == 0, "the woken round")
     assert publisher.close()
     assert len(payments.received) > 4
     assert [m.message_id for m in payments.received][:4] == ids
@@ -280,5 +287,25 @@ def test_the_operator_sees_what_was_published_and_what_waits(db_url: str, clock:
     assert published == []
     back.set()
     until(lambda: sum(published) == 4 and waiting[-1] == 0, "the messages to show as published")
+    assert publisher.close()
+    assert [m.message_id for m in payments.received] == ids
+
+
+@pytest.mark.postgres
+def test_a_round_that_finds_the_outbox_claimed_elsewhere_tries_again(pg_database: str, clock: Clock) -> None:
+    """Another process's publisher holds the claim when this one is woken: its
+    round may have begun before these messages were committed, so this one tries
+    again shortly, not at its next wake (which may never come)."""
+    _empty_postgres(pg_database)
+    processor, ids = a_death(pg_database, clock)
+    payments = Payments()
+    publisher = OutboxPublisher(processor.store, payments.connect, every=3600)
+    with processor.store.unit_of_work() as other:
+        assert other.claim_outbox(1) is not None  # the other process's claim, held
+        publisher.start()
+        until(lambda: publisher.rounds >= 1, "a round that finds the outbox claimed")
+        assert payments.received == []
+    # claim released; no wake comes, and `every` is an hour
+    until(lambda: len(payments.received) == 4, "the round tried again")
     assert publisher.close()
     assert [m.message_id for m in payments.received] == ids

@@ -38,10 +38,19 @@ def publish_outbox(store: Store, publisher: Broker | Publisher, limit: int = 200
     """Publish committed messages in order, `limit` per broker transaction; at
     least once (ids are stable). With several processes, one publishes at a time
     (the store's claim); the others find nothing to claim."""
+    return publish_round(store, publisher, limit) or 0
+
+
+def publish_round(store: Store, publisher: Broker | Publisher, limit: int = 2000) -> int | None:
+    """`publish_outbox`, or None when another process held the claim and nothing
+    was published: its round may have begun before this one's messages were
+    committed, so they may still wait."""
     sent = 0
     while True:
         with store.unit_of_work() as uow:
             claimed = uow.claim_outbox(limit)
+            if claimed is None and sent == 0:
+                return None
             if not claimed:
                 return sent
             publisher.publish([m for _, m in claimed])
@@ -80,6 +89,7 @@ class OutboxPublisher:
         self._next_reading = 0.0
         self.backoff = Backoff(backoff_start, backoff_max)
         self.sent = 0  # messages published by this publisher
+        self.rounds = 0  # rounds that reached the store
         self.outages = 0
         self._wake = threading.Event()
         self._closing = threading.Event()
@@ -118,7 +128,11 @@ class OutboxPublisher:
             try:
                 if publisher is None:
                     publisher = self.connect()
-                sent = publish_outbox(self.store, publisher)
+                sent = publish_round(self.store, publisher)
+                if sent is None:  # claimed elsewhere: try again after `least`, not at the next wake
+                    self._wake.set()
+                    sent = 0
+                self.rounds += 1
                 self.sent += sent
                 if sent and self.on_published is not None:
                     self.on_published(sent)
