@@ -88,7 +88,6 @@ class OutboxPublisher:
         self.monotonic = monotonic
         self._next_reading = 0.0
         self.backoff = Backoff(backoff_start, backoff_max)
-        self.sent = 0  # messages published by this publisher
         self.rounds = 0  # rounds that reached the store
         self.outages = 0
         self._wake = threading.Event()
@@ -133,7 +132,6 @@ class OutboxPublisher:
                     self._wake.set()
                     sent = 0
                 self.rounds += 1
-                self.sent += sent
                 if sent and self.on_published is not None:
                     self.on_published(sent)
                 publisher.keep_alive()  # a quiet outbox: the connection stays open all the same
@@ -166,8 +164,7 @@ class OutboxPublisher:
             return
         self._next_reading = now + self.every
         try:
-            with self.store.unit_of_work() as uow:
-                waiting = uow.outbox_waiting()
+            waiting = self.store.outbox_waiting()
         except Exception as exc:
             log.debug("the outbox's size could not be read", error=unexpected(exc))
             return

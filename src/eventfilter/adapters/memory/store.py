@@ -136,6 +136,9 @@ class MemoryStore:
     def open_window_count(self) -> int:
         return len(self.t.windows)
 
+    def outbox_waiting(self) -> int:
+        return len(self.t.outbox)
+
     def dead_letters(self) -> list[DeadLetterView]:
         return list(self.t.dead.values())
 

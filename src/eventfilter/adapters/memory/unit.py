@@ -164,9 +164,6 @@ class MemoryUnitOfWork:
 
         self.actions.append(delete)
 
-    def outbox_waiting(self) -> int:
-        return len(self.t.outbox)
-
     def tick_origin(self) -> date | None:
         return self.t.ticked_through
 

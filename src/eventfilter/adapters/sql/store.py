@@ -28,6 +28,7 @@ from eventfilter.adapters.sql.models import (
     CASES,
     DEAD_LETTERS,
     EXTRACTS,
+    OUTBOX,
     PERSONS,
     PROTECTED_ADDRESSES,
     RUNS,
@@ -159,6 +160,10 @@ class SqlStore:
     def open_window_count(self) -> int:
         with self.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(WINDOWS)).scalar_one())
+
+    def outbox_waiting(self) -> int:
+        with self.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
 
     def committed(self, b: BatchChanges) -> None:
         """After a batch's transaction: keep PostgreSQL's statistics up with what it added."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from eventfilter.adapters.sql import codec
 from eventfilter.adapters.sql.bulk import chunks
@@ -218,10 +218,6 @@ def all_windows(conn: Connection, limit: int) -> list[str]:
     ]
 
 
-def open_window_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(WINDOWS)).scalar_one())
-
-
 def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
     out: dict[str, OpenItem] = {}
     for chunk in chunks(list(case_ids)):
@@ -266,10 +262,6 @@ def claim_outbox(conn: Connection, limit: int) -> list[tuple[int, OutMessage]] |
 
 def delete_outbox(conn: Connection, up_to: int) -> None:
     conn.execute(OUTBOX.delete().where(OUTBOX.c.seq <= up_to))
-
-
-def outbox_size(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one())
 
 
 def first_windows(conn: Connection, limit: int) -> list[str]:
@@ -341,9 +333,6 @@ class SqlUnitOfWork:
 
     def delete_outbox(self, up_to: int) -> None:
         delete_outbox(self.conn, up_to)
-
-    def outbox_waiting(self) -> int:
-        return outbox_size(self.conn)
 
     def tick_origin(self) -> date | None:
         row = self.conn.execute(select(TICKS.c.through).where(TICKS.c.name == REGISTER)).first()
