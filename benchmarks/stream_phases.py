@@ -136,7 +136,7 @@ BESIDE = "[publisher thread]"
 
 def _beside() -> bool:
     """On the outbox's publisher thread, beside the consumer's cycle."""
-    return threading.current_thread().name == "outbox-publisher"
+    return threading.current_thread().name == outbox.THREAD_NAME
 
 
 def ms(seconds: float) -> str:

@@ -28,7 +28,7 @@ from eventfilter.generate import NATIONAL, REGISTER, Profile, write_world
 from eventfilter.rulepack import load_pack
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
-from eventfilter.settings import default_settings_path
+from tests.helpers import own_decisions_exchange
 
 PROFILES: dict[str, Profile] = {"register": REGISTER, "national": NATIONAL}
 
@@ -350,10 +350,9 @@ def stream_throughput(
     exe = Path(sys.executable).with_name("eventfilter")
     # the consumers publish to the run's own decisions exchange (removed with the
     # topology), not to the machine's `eventfilter.decisions`
-    settings = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)  # noqa: SIM115 - removed below
-    default = default_settings_path().read_text(encoding="utf-8")
-    settings.write(default.replace('"eventfilter.decisions"', f'"{topology.decisions}"'))
-    settings.close()
+    handle, name = tempfile.mkstemp(suffix=".toml")
+    os.close(handle)
+    settings = own_decisions_exchange(Path(name), topology.decisions)
     procs = [
         subprocess.Popen(
             [
@@ -378,7 +377,7 @@ def stream_throughput(
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "EVENTFILTER_SETTINGS": settings.name},
+            env={**os.environ, "EVENTFILTER_SETTINGS": str(settings)},
         )
         for n in range(consumers)
     ]
@@ -402,7 +401,7 @@ def stream_throughput(
         for p in procs:
             p.wait(timeout=60)
         delete_topology(amqp, topology)
-        os.unlink(settings.name)
+        settings.unlink()
     if start_count >= target:  # all decided before the first look: time it from the start
         return StreamRun(target, consumers, last - spawned, [])
     return StreamRun(target - start_count, consumers, last - first, [])

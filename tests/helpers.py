@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from eventfilter.adapters.sql.store import SqlStore
@@ -16,6 +17,7 @@ from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.state import RegisterState
 from eventfilter.formats import parse_case, parse_event, parse_person
+from eventfilter.settings import default_settings_path
 
 DAY = "2026-03-01"
 
@@ -155,3 +157,15 @@ def sql_store(app: App) -> SqlStore:
     """The app's store as the SQL adapter, for a test that reaches below the store port."""
     assert isinstance(app.store, SqlStore), "this test needs a database"
     return app.store
+
+
+def own_decisions_exchange(path: Path, exchange: str) -> Path:
+    """A settings file, the default's but for the decisions exchange: a consumer
+    started with it (`EVENTFILTER_SETTINGS`) publishes to the test's own
+    exchange, never to the machine's `eventfilter.decisions`."""
+    default = default_settings_path().read_text(encoding="utf-8")
+    line = 'decisions_exchange = "eventfilter.decisions"'
+    ours = default.replace(line, f'decisions_exchange = "{exchange}"')
+    assert ours != default
+    path.write_text(ours, encoding="utf-8")
+    return path

@@ -40,17 +40,3 @@ def cli(tmp_path: Path) -> Cli:
 
 
 CliFactory = Callable[[Path], Cli]
-
-
-def own_decisions_exchange(path: Path, exchange: str) -> Path:
-    """A settings file, the default's but for the decisions exchange: a consumer
-    started with it (`EVENTFILTER_SETTINGS`) publishes to the test's own
-    exchange, never to the machine's `eventfilter.decisions`."""
-    from eventfilter.settings import default_settings_path
-
-    default = default_settings_path().read_text(encoding="utf-8")
-    line = 'decisions_exchange = "eventfilter.decisions"'
-    ours = default.replace(line, f'decisions_exchange = "{exchange}"')
-    assert ours != default
-    path.write_text(ours, encoding="utf-8")
-    return path

@@ -17,7 +17,8 @@ from eventfilter.adapters.amqp import Topology, delete_topology
 from eventfilter.adapters.beskedfordeler import envelope
 from eventfilter.adapters.cpr import CprPerson, extract_text, person_records
 from eventfilter.core.facts import Person
-from tests.e2e.conftest import EXE, Cli, own_decisions_exchange
+from tests.e2e.conftest import EXE, Cli
+from tests.helpers import own_decisions_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"

@@ -25,7 +25,8 @@ from sqlalchemy import create_engine, text
 
 from eventfilter.adapters.amqp import Topology, delete_topology
 from tests.conftest import PG_HOST, PG_PORT, RABBIT_HOST
-from tests.e2e.conftest import EXE, Cli, own_decisions_exchange
+from tests.e2e.conftest import EXE, Cli
+from tests.helpers import own_decisions_exchange
 from tests.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.slow
@@ -114,12 +115,7 @@ class Stream:
         return self.cli.cwd / f"{self.name}-consumer-{n}.log"
 
     def processed(self) -> int:
-        engine = create_engine(self.db)
-        try:
-            with engine.connect() as conn:
-                return int(conn.execute(text("SELECT count(*) FROM processed_events")).scalar_one())
-        finally:
-            engine.dispose()
+        return int(self.stored("SELECT count(*) FROM processed_events")[0])
 
     def lag(self) -> int:
         connection = pika.BlockingConnection(pika.URLParameters(self.rabbitmq))
@@ -190,6 +186,7 @@ class Stream:
         return got
 
     def stored(self, sql: str) -> list[Any]:
+        """The first column of what `sql` finds in the stream's database."""
         engine = create_engine(self.db)
         try:
             with engine.connect() as conn:

@@ -33,6 +33,8 @@ from eventfilter.service.backoff import Backoff
 
 log = structlog.get_logger("eventfilter.outbox")
 
+THREAD_NAME = "outbox-publisher"  # the publisher's thread, as profilers and thread dumps show it
+
 
 def publish_outbox(store: Store, publisher: Broker | Publisher, limit: int = 2000) -> int:
     """Publish committed messages in order, `limit` per broker transaction; at
@@ -97,7 +99,7 @@ class OutboxPublisher:
     def start(self) -> None:
         """Start the thread; its first round publishes what an earlier run left."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="outbox-publisher", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
             self._thread.start()
 
     @property
