@@ -44,7 +44,6 @@ PHASES: list[tuple[Any, str]] = [
     (PikaBroker, "fetch"),
     (PikaBroker, "ack"),
     (PikaBroker, "publish"),
-    (PikaBroker, "dead_letter"),
     (StreamProcessor, "process"),
     (StreamProcessor, "close_due"),
     (StreamProcessor, "tick_due"),

@@ -44,18 +44,27 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class OutMessage:
-    """A message for the payment system."""
+    """A message for the payment system, or, with `error`, a rejected message for
+    the dead-letter queue (committed with the batch that refused it and published
+    with the payment system's messages, off the consumer's loop)."""
 
     routing_key: str
-    message_id: str
+    message_id: str  # "" for a dead letter whose message had none
     body: bytes
+    error: str | None = None  # a dead letter: why it was refused
+    queue: str | None = None  # a dead letter: the queue it was taken from
+
+    @property
+    def dead(self) -> bool:
+        return self.error is not None
 
 
 class Publisher(Protocol):
-    """Where the payment system's messages go: the decisions exchange."""
+    """Where the outbox goes: the payment system's messages to the decisions
+    exchange, dead letters to the dead-letter exchange."""
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        """Publish to the decisions exchange; returns once the broker has them all."""
+        """Publish each message to its exchange; returns once the broker has them all."""
         ...
 
     def keep_alive(self) -> None:
@@ -78,11 +87,8 @@ class Broker(Protocol):
         ...
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        """Publish to the decisions exchange; returns once the broker has them all."""
-        ...
-
-    def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
-        """Send rejected messages, with the reason, to the dead-letter queue."""
+        """Publish each message to its exchange (the decisions exchange, or the
+        dead-letter exchange for a dead letter); returns once the broker has them all."""
         ...
 
     def lag(self) -> int | None:

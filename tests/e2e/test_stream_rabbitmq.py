@@ -23,7 +23,7 @@ import pika
 import pytest
 from sqlalchemy import create_engine, text
 
-from eventfilter.adapters.amqp import Topology, delete_topology
+from eventfilter.adapters.amqp import ERROR_HEADER, Topology, delete_topology
 from tests.conftest import PG_HOST, PG_PORT, RABBIT_HOST
 from tests.e2e.conftest import EXE, Cli
 from tests.helpers import own_decisions_exchange
@@ -185,6 +185,23 @@ class Stream:
             connection.close()
         return got
 
+    def dead_received(self) -> set[str]:
+        """The message ids the dead-letter queue got (each message at least once)."""
+        got: set[str] = set()
+        connection = pika.BlockingConnection(pika.URLParameters(self.rabbitmq))
+        try:
+            channel = connection.channel()
+            while (message := channel.basic_get(self.topology.dead_queue, auto_ack=True))[0] is not None:
+                assert message[1].headers[ERROR_HEADER]  # with the reason
+                got.add(message[1].message_id)
+        finally:
+            connection.close()
+        return got
+
+    def dead_stored(self) -> set[str]:
+        """The message ids of the dead letters in the store."""
+        return {p.removeprefix("message ") for p in self.stored("SELECT position FROM dead_letters")}
+
     def stored(self, sql: str) -> list[Any]:
         """The first column of what `sql` finds in the stream's database."""
         engine = create_engine(self.db)
@@ -263,8 +280,10 @@ def test_kill_9_mid_stream_loses_nothing_and_decides_nothing_twice(
     assert stream.stop()[-1] == 0
     assert stream.processed() == decided  # every valid event exactly once
     assert stream.dead_letters() == dead  # every malformed one a dead letter
-    # killed mid-publication too: every decision reached the payment system all the same
+    # killed mid-publication too: every decision reached the payment system all the same,
+    # and every dead letter the dead-letter queue (both go out through the outbox)
     assert stream.stored("SELECT count(*) FROM outbox") == [0]
+    assert stream.dead_received() == stream.dead_stored()
     published = set(stream.stored("SELECT decision_id FROM decisions"))
     assert published and published <= stream.received()
     assert stream.decisions() == expected  # and the same decisions as one batch replay
@@ -346,8 +365,10 @@ def test_broker_and_database_outages_mid_stream_lose_nothing(
         database.close()
     assert stream.processed() == decided  # nothing lost, nothing twice
     assert stream.dead_letters() == dead
-    # every decision reached the payment system (at least once), and nothing waits in the outbox
+    # every decision reached the payment system (at least once), every dead letter the
+    # dead-letter queue, and nothing waits in the outbox
     assert stream.stored("SELECT count(*) FROM outbox") == [0]
+    assert stream.dead_received() == stream.dead_stored()
     published = set(stream.stored("SELECT decision_id FROM decisions"))
     assert published and published <= stream.received()
     # A lost connection may hand back unacknowledged messages in another order,

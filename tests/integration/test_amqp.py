@@ -16,6 +16,7 @@ import pytest
 from eventfilter.adapters.amqp import (
     ERROR_HEADER,
     PUBLISHED_AT,
+    QUEUE_HEADER,
     PikaBroker,
     PikaPublisher,
     Topology,
@@ -25,6 +26,7 @@ from eventfilter.adapters.amqp import (
 )
 from eventfilter.errors import BrokerError
 from eventfilter.ports import OutMessage
+from eventfilter.service.stream import dead_message
 from tests.conftest import RABBIT_HOST
 from tests.helpers import income, move
 from tests.tcpproxy import TcpProxy
@@ -44,6 +46,17 @@ def fetch_all(broker: PikaBroker, n: int, timeout: float = 10) -> list:  # type:
     while len(got) < n and time.monotonic() < deadline:
         got += broker.fetch(n - len(got), 0.5)
     return got
+
+
+def get_one(channel: Any, queue: str, timeout: float = 10) -> tuple[Any, Any, bytes]:
+    """The next message of `queue`, waiting for it (a quorum queue may take a moment)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        method, props, body = channel.basic_get(queue, auto_ack=True)
+        if method is not None:
+            return method, props, body
+        time.sleep(0.05)
+    raise AssertionError(f"nothing arrived in {queue} within {timeout} s")
 
 
 @contextmanager
@@ -200,26 +213,31 @@ def test_decisions_and_dead_letters_are_published(rabbitmq: str, topology: Topol
 
             publish_events(rabbitmq, topology, [b"not json"])
             [bad] = fetch_all(broker, 1)
-            broker.dead_letter([(bad, "The line is not valid JSON.")])
+            broker.publish([dead_message(bad, bad.body, "The line is not valid JSON.")])
             broker.ack([bad])
-            deadline = time.monotonic() + 10
-            method = None
-            while method is None and time.monotonic() < deadline:
-                method, props, body = channel.basic_get(topology.dead_queue, auto_ack=True)
-            assert method is not None and body == b"not json"
+            method, props, body = get_one(channel, topology.dead_queue)
+            assert body == b"not json"
             assert props.headers[ERROR_HEADER] == "The line is not valid JSON."
+            assert props.headers[QUEUE_HEADER] == bad.queue
     finally:
         broker.close()
 
 
 def test_the_outbox_publisher_publishes_on_a_connection_of_its_own(rabbitmq: str, topology: Topology) -> None:
-    """The publisher thread's connection: it declares the decisions exchange
-    (nothing else need exist) and publishes as the consumer's broker does."""
+    """The publisher thread's connection: it declares where the outbox goes (the
+    decisions exchange, the dead-letter exchange and queue; nothing else need
+    exist) and publishes as the consumer's broker does: the payment system's
+    messages to the decisions exchange, dead letters as they came to the
+    dead-letter queue and nowhere else."""
     publisher = PikaPublisher(rabbitmq, topology)
     try:
-        with listening(rabbitmq, topology, "decision.#") as (channel, mine):
+        with listening(rabbitmq, topology, "#") as (channel, mine):
             sent = [OutMessage("decision.suspend.kontanthjaelp", f"d-{i}", b'{"n":%d}' % i) for i in range(3)]
-            publisher.publish(sent)
+            dead = [
+                OutMessage("", "m-7", b"\xff\x00not json", error="The line is not valid JSON.", queue="q.2"),
+                OutMessage("", "", b"{}", error="Field 'type' is missing.", queue="q.0"),
+            ]
+            publisher.publish([sent[0], dead[0], sent[1], dead[1], sent[2]])
             publisher.publish([])  # nothing to send: no transaction
             got = []
             for _ in sent:
@@ -228,6 +246,17 @@ def test_the_outbox_publisher_publishes_on_a_connection_of_its_own(rabbitmq: str
                 assert props.delivery_mode == 2 and props.content_type == "application/json"
                 got.append((method.routing_key, props.message_id, body))
             assert got == [(m.routing_key, m.message_id, m.body) for m in sent]
+            assert channel.basic_get(mine, auto_ack=True)[0] is None  # no dead letter for the payment system
+            letters = []
+            for _ in dead:
+                method, props, body = get_one(channel, topology.dead_queue)
+                assert props.delivery_mode == 2
+                headers = props.headers
+                letters.append((body, props.message_id, headers[ERROR_HEADER], headers[QUEUE_HEADER]))
+            assert letters == [
+                (b"\xff\x00not json", "m-7", "The line is not valid JSON.", "q.2"),
+                (b"{}", None, "Field 'type' is missing.", "q.0"),
+            ]
     finally:
         publisher.close()
     publisher.close()  # twice is harmless

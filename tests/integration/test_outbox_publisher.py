@@ -94,23 +94,25 @@ def test_a_consumer_with_a_publisher_hands_its_outbox_to_the_thread(db_url: str,
     consumer = Consumer(
         processor, lambda: broker, ConsumerSettings(max_wait=0), threading.Event(), publisher=publisher
     )
-    send(broker, event("death", "B", event_id="d"))
+    send(broker, event("death", "B", event_id="d"), "not json")
     consumer.step(broker)
     consumer.processor.flush()
-    assert broker.acked == 1
+    assert broker.acked == 2
     publisher.start()
     publisher.wake()
-    until(lambda: len(payments.received) == 4, "the four messages to be published")
+    until(lambda: len(payments.received) == 5, "the five messages to be published")
     assert publisher.close()
-    assert broker.published == []  # not on the consumer's connection
+    assert broker.published == [] and broker.dead == []  # not on the consumer's connection
     assert payments.connects == 1 and payments.closed == 1
     assert waiting(app.store) == []  # and gone from the outbox
-    assert sorted(m.routing_key for m in payments.received) == [
+    assert sorted(m.routing_key for m in payments.received if not m.dead) == [
         "decision.suspend.boligstoette",
         "decision.suspend.kontanthjaelp",
         "hold.placed.boligstoette",
         "hold.placed.kontanthjaelp",
     ]
+    [letter] = [m for m in payments.received if m.dead]  # the dead letter, through the same thread
+    assert letter.body == b"not json" and letter.queue == broker.queue and letter.error
 
 
 def test_a_stopping_consumer_has_its_last_batch_published(db_url: str, clock: Clock) -> None:

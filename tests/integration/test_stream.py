@@ -65,7 +65,6 @@ def drain(processor: StreamProcessor, broker: MemoryBroker, batch: int = 2) -> l
     decisions = []
     while deliveries := broker.fetch(batch, 0):
         result = processor.process(deliveries)
-        broker.dead_letter(result.dead)
         broker.ack(deliveries)
         decisions += result.decisions
     return decisions
@@ -191,9 +190,14 @@ def test_malformed_messages_go_to_the_dead_letters_and_the_queue(db_url: str, cl
     )
     broker.send(json.dumps(income("X", 9, event_id="x1")).encode(), "other")  # same id, other content
     drain(processor, broker, batch=4)
-    assert len(broker.dead) == 3
     assert len(queries.dead_letters(app.store)) == 3
+    assert broker.dead == []  # committed with the batch, in the outbox: published after the commit
+    processor.publish_outbox(broker)
+    assert len(broker.dead) == 3
+    assert [m.routing_key.split(".")[0] for m in broker.published] == ["decision"]  # x1's, and no dead letter
+    assert b"not json" in [body for body, _ in broker.dead]
     assert all(reason for _, reason in broker.dead)
+    assert processor.publish_outbox(broker) == 0  # published once
 
 
 def test_decisions_and_holds_reach_the_payment_system_in_order(db_url: str, clock: Clock) -> None:

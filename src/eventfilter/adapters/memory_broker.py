@@ -49,10 +49,11 @@ class MemoryBroker:
                 self.acked += 1
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        self.published.extend(messages)
-
-    def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
-        self.dead.extend((d.body, reason) for d, reason in deliveries)
+        for m in messages:
+            if m.error is not None:
+                self.dead.append((m.body, m.error))
+            else:
+                self.published.append(m)
 
     def lag(self) -> int | None:
         return len(self._ready)

@@ -1,6 +1,7 @@
 """The consumer loop: fetch, decide, acknowledge, publish; survive outages.
 
-- The outbox (the payment system's messages) is published by an
+- The outbox (the payment system's messages, and the dead letters for the
+  broker's dead-letter queue, committed with the batch) is published by an
   `OutboxPublisher` on its own thread and broker connection, woken after
   each round, when the consumer is given one (the `consume` command); else
   at the end of each round, on the consumer's own connection.
@@ -164,9 +165,7 @@ class Consumer:
         deliveries = self._pending or broker.fetch(self.settings.batch_size, self.settings.max_wait)
         if deliveries:
             self._pending = deliveries
-            result = self._decide(deliveries)
-            if result.dead:
-                broker.dead_letter(result.dead)
+            result = self._decide(deliveries)  # its dead letters are in the outbox with its decisions
             broker.ack(deliveries)
             self._pending = []
             self._count(deliveries, result)

@@ -34,7 +34,7 @@ from eventfilter.core.pack import RulePack
 from eventfilter.errors import Malformed
 from eventfilter.formats import parse_event
 from eventfilter.plausibility import Horizon, check_event
-from eventfilter.ports import UnitOfWork
+from eventfilter.ports import OutMessage, UnitOfWork
 from eventfilter.records import BatchChanges, DeadLetter, ProcessedEvent
 from eventfilter.service.accept import Candidate, accept
 from eventfilter.service.recording import Recording, record
@@ -72,6 +72,7 @@ class Outcome(Generic[P]):
 
 
 Dead = Callable[[P, bytes, str], DeadLetter]  # an input and its refusal as the dead-letter store keeps it
+DeadOut = Callable[[P, bytes, str], OutMessage]  # ... and as the broker's dead-letter queue gets it
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class Pipeline(Generic[P]):
     horizon_days: int
     dead: Dead[P]
     bom: bool = False  # a byte order mark opening an input is accepted (a message is a file of one line)
+    # the stream: each refused message also goes to the outbox, for the broker's
+    # dead-letter queue (published with the payment system's messages)
+    dead_out: DeadOut[P] | None = None
 
     # -- read and accept --------------------------------------------------------------
     def read(self, inputs: Sequence[Input[P]], today: datetime, out: Outcome[P]) -> list[Candidate[P]]:
@@ -118,6 +122,8 @@ class Pipeline(Generic[P]):
 
     def _refuse(self, origin: P, raw: bytes, reason: str, out: Outcome[P]) -> None:
         out.changes.dead_letters.append(self.dead(origin, raw, reason))
+        if self.dead_out is not None:
+            out.changes.outbox.append(self.dead_out(origin, raw, reason))
         out.refused.append((origin, reason))
 
     # -- a whole batch ----------------------------------------------------------------------

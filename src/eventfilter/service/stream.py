@@ -25,7 +25,7 @@ from typing import Protocol
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
 from eventfilter.formats import raw_text
-from eventfilter.ports import Broker, Delivery, Publisher, Store
+from eventfilter.ports import Broker, Delivery, OutMessage, Publisher, Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.outbox import publish_outbox
 from eventfilter.service.pipeline import Input, Pipeline
@@ -62,7 +62,8 @@ class NoMetrics:
 @dataclass
 class BatchResult:
     decisions: list[Decision] = field(default_factory=list)
-    dead: list[tuple[Delivery, str]] = field(default_factory=list)  # for the dead-letter queue
+    # refused, with the reason (in the outbox, for the dead-letter queue)
+    dead: list[tuple[Delivery, str]] = field(default_factory=list)
     duplicates: int = 0
     decided_events: int = 0
 
@@ -91,7 +92,12 @@ class StreamProcessor:
         self.daily_tick = daily_tick
         self._ticked: date | None = None  # the day the daily tick last ran
         self.pipeline: Pipeline[Delivery] = Pipeline(
-            pack, Recording(settings.deadlines, outbox=True), settings.horizon_days, self._dead, bom=True
+            pack,
+            Recording(settings.deadlines, outbox=True),
+            settings.horizon_days,
+            self._dead,
+            bom=True,
+            dead_out=dead_message,
         )
 
     # -- a batch of messages ----------------------------------------------------------
@@ -123,6 +129,7 @@ class StreamProcessor:
         """Dead-letter one message that could not be processed at all."""
         changes = BatchChanges(at=self.clock())
         changes.dead_letters.append(self._dead(delivery, delivery.body, reason))
+        changes.outbox.append(dead_message(delivery, delivery.body, reason))
         with self.store.unit_of_work() as uow:
             uow.write(changes)
         self.metrics.dead_lettered(1)
@@ -186,6 +193,11 @@ class StreamProcessor:
         for d in sink.decisions:
             self.metrics.decided(d.outcome, d.benefit)
         return sink.decisions
+
+
+def dead_message(d: Delivery, raw: bytes, reason: str) -> OutMessage:
+    """A refused message for the broker's dead-letter queue: as it came, with the reason."""
+    return OutMessage("", d.message_id or "", raw, error=reason, queue=d.queue)
 
 
 class _Collect:

@@ -8,6 +8,7 @@ from eventfilter.adapters.amqp.publish import publish_events, publish_messages
 from eventfilter.adapters.amqp.topology import (
     ERROR_HEADER,
     PUBLISHED_AT,
+    QUEUE_HEADER,
     Topology,
     declare,
     declare_topology,
@@ -18,6 +19,7 @@ from eventfilter.adapters.amqp.topology import (
 __all__ = [
     "ERROR_HEADER",
     "PUBLISHED_AT",
+    "QUEUE_HEADER",
     "PikaBroker",
     "PikaPublisher",
     "Topology",

@@ -13,49 +13,58 @@ import pika.exceptions
 from eventfilter.adapters.amqp.topology import (
     ERROR_HEADER,
     PUBLISHED_AT,
+    QUEUE_HEADER,
     Topology,
     broker_errors,
     declare,
-    declare_decisions,
+    declare_outbound,
     open_connection,
 )
 from eventfilter.ports import Delivery, OutMessage
 
+Outbound = tuple[str, str, bytes, pika.BasicProperties]  # exchange, routing key, body, properties
 
-def decision_messages(messages: Sequence[OutMessage]) -> list[tuple[str, bytes, pika.BasicProperties]]:
-    """The payment system's messages as the decisions exchange takes them: persistent JSON."""
-    return [
-        (
-            m.routing_key,
-            m.body,
-            pika.BasicProperties(
+
+def outbound(topology: Topology, messages: Sequence[OutMessage]) -> list[Outbound]:
+    """The outbox as the broker takes it: the payment system's messages to the
+    decisions exchange as persistent JSON; dead letters to the dead-letter
+    exchange as they came, with the reason and their queue in the headers."""
+    out: list[Outbound] = []
+    for m in messages:
+        if m.error is None:
+            properties = pika.BasicProperties(
                 delivery_mode=pika.DeliveryMode.Persistent,
                 content_type="application/json",
                 message_id=m.message_id,
-            ),
-        )
-        for m in messages
-    ]
+            )
+            out.append((topology.decisions, m.routing_key, m.body, properties))
+        else:
+            properties = pika.BasicProperties(
+                delivery_mode=pika.DeliveryMode.Persistent,
+                message_id=m.message_id or None,
+                headers={ERROR_HEADER: m.error, QUEUE_HEADER: m.queue},
+            )
+            out.append((topology.dead_exchange, "", m.body, properties))
+    return out
 
 
-def send_in_transaction(
-    channel: Any, exchange: str, messages: Sequence[tuple[str, bytes, pika.BasicProperties]]
-) -> None:
+def send_in_transaction(channel: Any, messages: Sequence[Outbound]) -> None:
     """Publish in one broker transaction on a channel in transaction mode. pika's
     blocking channel writes to the socket after every message; inside a
     transaction nothing takes effect before the commit, so the messages are
     queued on the channel beneath it and go out with the commit (the commit
     waits for the broker's answer)."""
     queued = getattr(channel, "_impl", channel)
-    for routing_key, body, properties in messages:
+    for exchange, routing_key, body, properties in messages:
         queued.basic_publish(exchange, routing_key, body, properties)
     channel.tx_commit()
 
 
 class PikaPublisher:
     """The Publisher port on RabbitMQ: a connection of its own that only
-    publishes to the decisions exchange (the outbox's publisher thread; a pika
-    connection belongs to the one thread that opened it)."""
+    publishes the outbox: to the decisions exchange and the dead-letter exchange
+    (the outbox's publisher thread; a pika connection belongs to the one thread
+    that opened it)."""
 
     def __init__(self, url: str, topology: Topology, heartbeat: int = 30) -> None:
         self.url = url
@@ -63,13 +72,13 @@ class PikaPublisher:
         with broker_errors(url):
             self._connection = open_connection(url, heartbeat)
             self._out = self._connection.channel()
-            declare_decisions(self._out, topology)
+            declare_outbound(self._out, topology)
             self._out.tx_select()
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
         if messages:
             with broker_errors(self.url):
-                send_in_transaction(self._out, self.topology.decisions, decision_messages(messages))
+                send_in_transaction(self._out, outbound(self.topology, messages))
 
     def keep_alive(self) -> None:
         """pika's blocking connection answers heartbeats only while it does I/O;
@@ -225,30 +234,8 @@ class PikaBroker:
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
         if messages:
-            self._send(self.topology.decisions, decision_messages(messages))
-
-    def dead_letter(self, deliveries: Sequence[tuple[Delivery, str]]) -> None:
-        if not deliveries:
-            return
-        self._send(
-            self.topology.dead_exchange,
-            [
-                (
-                    "",
-                    d.body,
-                    pika.BasicProperties(
-                        delivery_mode=pika.DeliveryMode.Persistent,
-                        message_id=d.message_id,
-                        headers={ERROR_HEADER: reason, "x-eventfilter-queue": d.queue},
-                    ),
-                )
-                for d, reason in deliveries
-            ],
-        )
-
-    def _send(self, exchange: str, messages: Sequence[tuple[str, bytes, pika.BasicProperties]]) -> None:
-        with broker_errors(self.url):
-            send_in_transaction(self._out, exchange, messages)
+            with broker_errors(self.url):
+                send_in_transaction(self._out, outbound(self.topology, messages))
 
     def lag(self) -> int | None:
         with broker_errors(self.url):

@@ -42,7 +42,8 @@ from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import BrokerError, BrokerSetupError
 
 PUBLISHED_AT = "x-published-at-us"  # microseconds since the epoch (AMQP tables carry no floats)
-ERROR_HEADER = "x-eventfilter-error"
+ERROR_HEADER = "x-eventfilter-error"  # a dead letter: why it was refused
+QUEUE_HEADER = "x-eventfilter-queue"  # a dead letter: the queue it was taken from
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,7 @@ def declare(channel: BlockingChannel, topology: Topology) -> None:
     rabbitmq_consistent_hash_exchange plugin: it is declared first, so that a
     broker without the plugin is left as it was."""
     channel.exchange_declare(topology.events, topology.hashing, durable=True)
-    channel.exchange_declare(topology.dead_exchange, "fanout", durable=True)
-    channel.queue_declare(topology.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
-    channel.queue_bind(topology.dead_queue, topology.dead_exchange)
-    declare_decisions(channel, topology)
+    declare_outbound(channel, topology)
     for n in range(topology.partitions):
         queue = topology.partition(n)
         channel.queue_declare(
@@ -140,8 +138,12 @@ def declare(channel: BlockingChannel, topology: Topology) -> None:
         channel.queue_bind(queue, topology.events, routing_key="1")  # equal weights
 
 
-def declare_decisions(channel: BlockingChannel, topology: Topology) -> None:
-    """The payment system's exchange alone (what a publisher needs)."""
+def declare_outbound(channel: BlockingChannel, topology: Topology) -> None:
+    """Where the outbox goes (what a publisher needs): the payment system's
+    exchange, and the dead-letter exchange with its queue."""
+    channel.exchange_declare(topology.dead_exchange, "fanout", durable=True)
+    channel.queue_declare(topology.dead_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(topology.dead_queue, topology.dead_exchange)
     channel.exchange_declare(topology.decisions, "topic", durable=True)
 
 

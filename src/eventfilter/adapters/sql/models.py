@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -179,7 +180,9 @@ class ReviewItemRow(Base):
 
 class OutboxRow(Base):
     """Messages for the payment system, committed with what caused them and
-    published after the commit (decisions, holds placed, holds lifted)."""
+    published after the commit (decisions, holds placed, holds lifted), and the
+    stream's dead letters for the broker's dead-letter queue (`error` set: the
+    message as it came is `raw`, any bytes; `body` is empty)."""
 
     __tablename__ = "outbox"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -187,6 +190,9 @@ class OutboxRow(Base):
     message_id: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    queue: Mapped[str | None] = mapped_column(String(200))
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class CaseworkerRow(Base):

@@ -252,12 +252,15 @@ def claim_outbox(conn: Connection, limit: int) -> list[tuple[int, OutMessage]] |
         got = conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({OUTBOX_LOCK})").scalar_one()
         if not got:
             return None
-    rows = conn.execute(
-        select(OUTBOX.c.seq, OUTBOX.c.routing_key, OUTBOX.c.message_id, OUTBOX.c.body)
-        .order_by(OUTBOX.c.seq)
-        .limit(limit)
-    )
-    return [(r.seq, OutMessage(r.routing_key, r.message_id, r.body.encode())) for r in rows]
+    o = OUTBOX.c
+    columns = (o.seq, o.routing_key, o.message_id, o.body, o.error, o.queue, o.raw)
+    rows = conn.execute(select(*columns).order_by(o.seq).limit(limit))
+    return [
+        (r.seq, OutMessage(r.routing_key, r.message_id, r.body.encode()))
+        if r.error is None
+        else (r.seq, OutMessage(r.routing_key, r.message_id, bytes(r.raw or b""), r.error, r.queue))
+        for r in rows
+    ]
 
 
 def delete_outbox(conn: Connection, up_to: int) -> None:

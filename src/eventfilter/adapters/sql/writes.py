@@ -69,8 +69,13 @@ class Writer:
         bulk.insert(
             conn,
             "outbox",
-            ("routing_key", "message_id", "body", "created_at"),
-            [(m.routing_key, m.message_id, m.body.decode(), when) for m in b.outbox],
+            ("routing_key", "message_id", "body", "created_at", "error", "queue", "raw"),
+            [
+                (m.routing_key, m.message_id, m.body.decode(), when, None, None, None)
+                if m.error is None
+                else (m.routing_key, m.message_id, "", when, m.error, m.queue, m.body)
+                for m in b.outbox
+            ],
         )
         if b.ticked_through is not None:
             bulk.upsert(
