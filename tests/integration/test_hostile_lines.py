@@ -32,6 +32,8 @@ POISON: list[str | bytes] = [
     json.dumps(event("death", "B", event_id="far", recorded_at="9999-12-31T23:00:00-05:00")),
     json.dumps(income("B", 100, period="0000-05", event_id="year-zero")),  # stopped replay (ValueError)
     "[" * 1500 + "]" * 1500,
+    # a death dated in Arabic-Indic digits (٢٠٢٦): the fast parser read it as 2026 and decided it
+    json.dumps(event("death", "B", event_id="digits", effective_date="\u0662\u0660\u0662\u0666-03-01")),
     b'{"event_id": "bad-utf8", "type": "death", "person_id": "B", '
     b'"effective_date": "2026-03-01", "x": "\xff"}',
 ]
@@ -64,6 +66,7 @@ def test_poison_lines_are_dead_letters_and_the_death_after_them_still_stops_paym
         "'recorded_at'",
         "not valid UTF-8",
         "not a real month",
+        "'effective_date'",
     ):
         assert field in errors
 

@@ -62,6 +62,23 @@ def line(**changes: Any) -> str:
         line(type="custody_change", data={"note": "custody arrangement registered", "n": 3}),
         line(type="some_new_type", data={"a": None, "b": False}),
         line(person_id="SE-0000001", event_id="x" * 200),
+        line(type="correction", data={"corrects_event_id": "ev-0"}),
+        line(type="correction", data={"corrects_event_id": "ev-0", "note": [1]}),  # extra fields ignored
+        line(type="marital_status_change", data={"status": "married", "partner_id": "DK-2"}),
+        line(type="marital_status_change", data={"status": "divorced", "partner_id": None}),
+        line(type="marital_status_change", data={"status": "widowed"}),
+        line(
+            type="birth",
+            data={
+                "birth_date": "2026-01-09",
+                "parent_ids": ["DK-1", "DK-2"],
+                "address_id": "561-A1",
+                "municipality_code": "561",
+                "country": "DK",
+            },
+        ),
+        line(type="birth", data={"birth_date": "2026-01-09"}),
+        line(type="birth", data={"birth_date": "0999-01-09", "parent_ids": [], "address_id": None}),
     ],
 )
 def test_common_lines_take_the_fast_path_with_the_same_answer(text: str) -> None:
@@ -76,7 +93,8 @@ def test_common_lines_take_the_fast_path_with_the_same_answer(text: str) -> None
         line(data={"period": "2025-12", "amount": 1e-7}),  # written differently by the two serializers
         line(data={"period": "2025-12", "amount": 1e16}),
         line(data={"period": "2025-12", "amount": 100, "source": "e\u00e6\\n"}),
-        line(type="marital_status_change", data={"status": "married", "partner_id": "DK-2"}),
+        line(type="correction", data={"corrects_event_id": "ev-\u00e6\\"}),
+        line(type="birth", data={"birth_date": "2026-01-09", "address_id": "A\u2028"}),
         line(type="name_change", data={"nested": {"a": 1}}),
         line(type="name_change", data={"f": 1.5}),
     ],
@@ -119,6 +137,22 @@ def test_unusual_lines_are_left_to_the_full_parser(text: str) -> None:
         line().replace("9600.0", "1e400"),
         line(type="name_change", data={"x": 1}).replace("1}", "-Infinity}"),
         "\ufeff" + line(),  # a byte order mark inside a file
+        # digits of other scripts, which int() reads: ٢٠٢٦ (Arabic-Indic), ２０２６ (fullwidth)
+        line(effective_date="\u0662\u0660\u0662\u0666-01-10"),
+        line(effective_date="\uff12\uff10\uff12\uff16-01-10"),
+        line(recorded_at="\u0662\u0660\u0662\u0666-01-10T06:00:00Z"),
+        line(type="correction", data={"corrects_event_id": ""}),
+        line(type="correction", data={"corrects_event_id": 7}),
+        line(type="correction", data={}),
+        line(type="marital_status_change", data={"status": "engaged"}),
+        line(type="marital_status_change", data={"status": "married", "partner_id": "DK 2"}),
+        line(type="marital_status_change", data={"partner_id": "DK-2"}),
+        line(type="birth", data={"birth_date": "\u0662\u0660\u0662\u0666-01-09"}),
+        line(type="birth", data={"birth_date": "2026-02-30"}),
+        line(type="birth", data={}),
+        line(type="birth", data={"birth_date": "2026-01-09", "parent_ids": "DK-1"}),
+        line(type="birth", data={"birth_date": "2026-01-09", "parent_ids": ["DK 1"]}),
+        line(type="birth", data={"birth_date": "2026-01-09", "country": "dk"}),
     ],
 )
 def test_lines_that_break_the_contract_are_never_taken_by_the_fast_path(text: str) -> None:
@@ -132,9 +166,14 @@ _values = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**60), 2**60), st.floats(allow_nan=False), _text,
     st.lists(st.integers(), max_size=2), st.dictionaries(_text, st.integers(), max_size=2),
 )  # fmt: skip
+_OTHER_DIGITS = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
 _days = st.one_of(
-    st.dates().map(str), st.sampled_from(["2026-02-30", "2026-1-5", "2026-01-10T00:00:00Z", ""]), _values
+    st.dates().map(str),
+    st.dates().map(lambda d: str(d).translate(_OTHER_DIGITS)),
+    st.sampled_from(["2026-02-30", "2026-1-5", "2026-01-10T00:00:00Z", ""]),
+    _values,
 )
+_persons = st.one_of(st.from_regex(r"[A-Z]{2}-[0-9]{1,7}", fullmatch=True), _text, _values)
 _stamps = st.one_of(
     st.datetimes().map(lambda d: d.isoformat() + "Z"),
     st.sampled_from(["2026-01-10T06:00:00Z", "2026-01-10T06:00:00+02:00", "2026-01-10 06:00:00Z", ""]),
@@ -153,6 +192,20 @@ _datas = st.one_of(
             "country": st.one_of(st.sampled_from(["DK", "SE", "dk", "DKK"]), _values),
         },
     ),
+    st.fixed_dictionaries({"corrects_event_id": st.one_of(_text, _values)}, optional={"x": _values}),
+    st.fixed_dictionaries(
+        {"status": st.one_of(st.sampled_from(["married", "divorced", "engaged", ""]), _values)},
+        optional={"partner_id": st.one_of(_persons, st.none())},
+    ),
+    st.fixed_dictionaries(
+        {"birth_date": _days},
+        optional={
+            "parent_ids": st.one_of(st.lists(_persons, max_size=3), _values),
+            "address_id": st.one_of(_text, st.none(), _values),
+            "municipality_code": st.one_of(_text, st.none()),
+            "country": st.one_of(st.sampled_from(["DK", "SE", "dk"]), st.none(), _values),
+        },
+    ),
     st.dictionaries(_text, _values, max_size=3),
     _values,
 )
@@ -160,18 +213,29 @@ _events = st.fixed_dictionaries(
     {
         "event_id": st.one_of(st.text(min_size=0, max_size=5), _values),
         "type": st.one_of(
-            st.sampled_from(["income_change", "address_change", "death", "name_change", "correction", ""]),
+            st.sampled_from(
+                [
+                    "income_change",
+                    "address_change",
+                    "death",
+                    "name_change",
+                    "correction",
+                    "marital_status_change",
+                    "birth",
+                    "",
+                ]
+            ),
             _text,
             _values,
         ),
-        "person_id": st.one_of(st.from_regex(r"[A-Z]{2}-[0-9]{1,7}", fullmatch=True), _text, _values),
+        "person_id": _persons,
         "effective_date": _days,
     },
     optional={"recorded_at": _stamps, "data": _datas, "extra": _values},
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_events)
 def test_any_line_gets_the_full_parsers_answer(record: dict[str, Any]) -> None:
     same_or_aside(json.dumps(record, ensure_ascii=False))

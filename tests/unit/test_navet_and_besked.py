@@ -134,6 +134,15 @@ def test_a_post_missing_a_field_is_a_dead_letter_and_the_others_are_read(tmp_pat
     assert reads[1].snapshot is not None
 
 
+@pytest.mark.parametrize("county", [b"", b"1A", "\u0661\u0664".encode()])  # ١٤: digits, not ASCII ones
+def test_a_county_code_that_is_not_a_number_is_a_dead_letter(tmp_path: Path, county: bytes) -> None:
+    data = notification([post_element(swede())], SENT).replace(
+        b"<LanKod>14</LanKod>", b"<LanKod>" + county + b"</LanKod>"
+    )
+    [r] = navet(tmp_path, data)
+    assert r.snapshot is None and r.error is not None and "LanKod" in r.error
+
+
 def test_a_dead_letter_shows_no_dwelling(tmp_path: Path) -> None:
     data = notification([post_element(swede(protected_address=True))], SENT).replace(
         b"<LanKod>14</LanKod>", b""

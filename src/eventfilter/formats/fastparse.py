@@ -1,7 +1,8 @@
 """The common event lines, parsed without pydantic.
 
 Nearly every line of a national feed is an income report, an address change,
-or a type no rule reads, in its plainest form. For those this module checks
+a correction, a marriage or divorce, a birth, or a type no rule reads, in its
+plainest form. For those this module checks
 the contract by hand and builds the same event and the same content hash as
 `parse.parse_event_fully` would. Anything it is not certain about (another type,
 an unusual value, a field that breaks the contract) it leaves to
@@ -15,20 +16,24 @@ import hashlib
 import re
 from datetime import date, datetime
 from sys import intern
-from typing import Any
+from typing import Any, get_args
 
 import orjson
 
 from eventfilter.core import events as ev
+from eventfilter.formats.models import MaritalStatus
 from eventfilter.formats.patterns import COUNTRY, MONTH
 
-_DAY = re.compile(r"(\d{4})-(\d\d)-(\d\d)\Z")
-_STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z\Z")
+# ASCII digits only: `\d` also takes other scripts' digits (٢٠٢٦), which int() reads
+# and the contract refuses
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z\Z")
 _MONTH = re.compile(MONTH + r"\Z")
 _COUNTRY = re.compile(COUNTRY + r"\Z")
 _TYPED = frozenset(
     {"address_change", "marital_status_change", "birth", "income_change", "protected_address", "correction"}
 )
+_STATUSES = frozenset(get_args(MaritalStatus))
 _DAYS: dict[str, date] = {}
 _STAMPS: dict[str, str] = {}  # seen recorded_at -> the core's form (a feed repeats its seconds)
 _MISSING = object()
@@ -90,6 +95,12 @@ def parse(raw: str | bytes) -> tuple[ev.Event, str] | None:
         parsed = _income(data)
     elif kind == "address_change":
         parsed = _address(data)
+    elif kind == "correction":
+        parsed = _correction(data)
+    elif kind == "marital_status_change":
+        parsed = _marital(data)
+    elif kind == "birth":
+        parsed = _birth(data)
     elif kind in _TYPED or not 0 < len(kind) <= 200 or not _plain(kind):
         return None
     else:
@@ -185,6 +196,64 @@ def _address(data: Any) -> tuple[ev.EventData, str] | None:
     return (
         ev.AddressData(address, municipality, country),
         f'{{"address_id":{address_json},"municipality_code":{municipality_json},"country":"{country}"}}',
+    )
+
+
+def _correction(data: Any) -> tuple[ev.EventData, str] | None:
+    if type(data) is not dict:
+        return None
+    corrected = data.get("corrects_event_id")
+    if type(corrected) is not str or not 0 < len(corrected) <= 200 or not _plain(corrected):
+        return None
+    return ev.CorrectionData(corrected), f'{{"corrects_event_id":"{corrected}"}}'
+
+
+def _partner(value: Any) -> str | None:
+    """A person id or null as JSON, or None: not one."""
+    if value is None:
+        return "null"
+    if type(value) is str and _person(value):
+        return f'"{value}"'
+    return None
+
+
+def _marital(data: Any) -> tuple[ev.EventData, str] | None:
+    if type(data) is not dict:
+        return None
+    status, partner = data.get("status"), data.get("partner_id")
+    partner_json = _partner(partner)
+    if type(status) is not str or status not in _STATUSES or partner_json is None:
+        return None
+    return ev.MaritalData(status, partner), f'{{"status":"{status}","partner_id":{partner_json}}}'
+
+
+def _birth(data: Any) -> tuple[ev.EventData, str] | None:
+    if type(data) is not dict:
+        return None
+    born_text = data.get("birth_date")
+    born = _day(born_text)
+    parents = data.get("parent_ids", [])
+    if born is None or type(parents) is not list or not all(type(p) is str and _person(p) for p in parents):
+        return None
+    address, municipality, country = (
+        data.get("address_id"),
+        data.get("municipality_code"),
+        data.get("country"),
+    )
+    address_json, municipality_json = _text(address), _text(municipality)
+    if address_json is None or municipality_json is None:
+        return None
+    if country is None:
+        country_json = "null"
+    elif type(country) is str and _COUNTRY.match(country):
+        country_json = f'"{country}"'
+    else:
+        return None
+    parents_json = ",".join(f'"{p}"' for p in parents)
+    return (
+        ev.BirthData(born, tuple(parents), address, municipality, country),
+        f'{{"birth_date":"{born_text}","parent_ids":[{parents_json}],"address_id":{address_json},'
+        f'"municipality_code":{municipality_json},"country":{country_json}}}',
     )
 
 

@@ -293,12 +293,17 @@ def _relations(relations: Element | None) -> tuple[list[Withdrawn], str | None, 
     return withdrawn, partner, parents
 
 
+def _ascii_digits(text: str) -> bool:
+    """0-9 only: `isdigit` alone also takes other scripts' digits (١٤)."""
+    return text.isascii() and text.isdigit()
+
+
 def _registration(pp: Element, person: Person, dates: dict[Group, date]) -> None:
     reg = child(pp, "Folkbokforing")
     if reg is None:
         raise Unreadable("Field 'Folkbokforing' is missing (and the person is not deregistered).")
     county, municipality = text(reg, "LanKod"), text(reg, "KommunKod")
-    if county is None or municipality is None or not (county + municipality).isdigit():
+    if county is None or municipality is None or not _ascii_digits(county + municipality):
         raise Unreadable("Field 'Folkbokforing/LanKod' or 'KommunKod' is missing or not a number.")
     code = county.zfill(2) + municipality.zfill(2)
     person.municipality_code, person.country = code, "SE"
