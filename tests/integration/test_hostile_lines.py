@@ -9,7 +9,7 @@ from typing import Any
 
 from eventfilter.adapters.memory_broker import MemoryBroker
 from eventfilter.service import queries
-from eventfilter.service.imports import import_persons
+from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.stream import StreamProcessor
 from tests.helpers import case, event, income, lines, move, person
 from tests.integration.test_replay_store import app_for, replay
@@ -32,6 +32,11 @@ POISON: list[str | bytes] = [
     json.dumps(event("death", "B", event_id="far", recorded_at="9999-12-31T23:00:00-05:00")),
     json.dumps(income("B", 100, period="0000-05", event_id="year-zero")),  # stopped replay (ValueError)
     "[" * 1500 + "]" * 1500,
+    # longer than the store's columns: on PostgreSQL each stopped the run (a value too long)
+    json.dumps(event("t" * 150, "B", event_id="long-type")),
+    json.dumps(move("B", "A", "M" * 30, event_id="long-municipality")),
+    json.dumps(move("B", "A" * 300, event_id="long-address")),  # the fast parser took it
+    json.dumps(event("income_change", "B", {"period": "2026-02", "amount": 1, "source": "s" * 300})),
     # a death dated in Arabic-Indic digits (٢٠٢٦): the fast parser read it as 2026 and decided it
     json.dumps(event("death", "B", event_id="digits", effective_date="\u0662\u0660\u0662\u0666-03-01")),
     b'{"event_id": "bad-utf8", "type": "death", "person_id": "B", '
@@ -67,6 +72,10 @@ def test_poison_lines_are_dead_letters_and_the_death_after_them_still_stops_paym
         "not valid UTF-8",
         "not a real month",
         "'effective_date'",
+        "Field 'type' is too long",
+        "Field 'data.municipality_code' is too long",
+        "Field 'data.address_id' is too long",
+        "Field 'data.source' is too long",
     ):
         assert field in errors
 
@@ -149,3 +158,46 @@ def test_a_protected_address_in_a_broken_line_is_never_shown(db_url: str) -> Non
     shown = " ".join(d.raw for d in queries.dead_letters(app.store))
     assert len(queries.dead_letters(app.store)) == 3
     assert "SECRET" not in shown
+
+
+def test_a_message_id_longer_than_the_store_keeps_is_still_a_dedupe_key(db_url: str) -> None:
+    """AMQP allows message ids of 255 characters; the store keeps 200. A longer
+    one is kept as its hash: the message is decided, its resending is a
+    duplicate, and a refused one is a dead letter (each stopped the stream on
+    PostgreSQL)."""
+    clock = Clock()
+    app = app_for(db_url, BENEFICIARY, cases=(case("C", KY, "B"),))
+    processor = StreamProcessor(app.store, app.pack, app.settings, clock)
+    broker = MemoryBroker()
+    broker.send(json.dumps(good(event_id="d1")).encode(), "m" * 250)
+    broker.send(json.dumps(good(event_id="d2")).encode(), "m" * 250)  # the same message, sent again
+    broker.send(b"not json", "x" * 255)
+    result = processor.process(broker.fetch(10, 0))
+    assert result.duplicates == 1 and len(result.dead) == 1
+    assert [d.outcome for d in processor.close_due(everything=True)] == ["suspend"]
+    [letter] = queries.dead_letters(app.store)
+    assert letter.position.startswith("message blake2b:") and len(letter.position) < 100
+    broker.send(b"not json", "x" * 255)  # redelivered: the same dead letter, kept once
+    processor.process(broker.fetch(10, 0))
+    assert len(queries.dead_letters(app.store)) == 1
+    assert processor.publish_outbox(broker) >= 1 and len(broker.dead) == 2
+
+
+def test_extract_lines_longer_than_the_store_keeps_are_refused_naming_the_field(db_url: str) -> None:
+    app = app_for(db_url)
+    persons = import_persons(
+        app.store,
+        [(1, json.dumps(person("G", address_id="A", municipality_code="M" * 21)).encode())],
+        "persons.jsonl",
+        app.clock,
+    )
+    cases = import_cases(
+        app.store,
+        app.pack,
+        [(1, json.dumps(case("C", KY, "G", municipality_code="5" * 21)).encode())],
+        "cases.jsonl",
+        app.clock,
+    )
+    assert persons.imported == 0 and cases.imported == 0
+    assert "Field 'municipality_code' is too long" in persons.rejected[0].error
+    assert "Field 'municipality_code' is too long" in cases.rejected[0].error

@@ -79,6 +79,13 @@ def line(**changes: Any) -> str:
         ),
         line(type="birth", data={"birth_date": "2026-01-09"}),
         line(type="birth", data={"birth_date": "0999-01-09", "parent_ids": [], "address_id": None}),
+        # as long as the store keeps (formats.patterns)
+        line(
+            type="address_change",
+            data={"address_id": "A" * 200, "municipality_code": "5" * 20, "country": "DK"},
+        ),
+        line(type="t" * 100, data={"n": 1}),
+        line(data={"period": "2025-12", "amount": 1, "source": "s" * 200}),
     ],
 )
 def test_common_lines_take_the_fast_path_with_the_same_answer(text: str) -> None:
@@ -153,6 +160,13 @@ def test_unusual_lines_are_left_to_the_full_parser(text: str) -> None:
         line(type="birth", data={"birth_date": "2026-01-09", "parent_ids": "DK-1"}),
         line(type="birth", data={"birth_date": "2026-01-09", "parent_ids": ["DK 1"]}),
         line(type="birth", data={"birth_date": "2026-01-09", "country": "dk"}),
+        # longer than the store keeps: on PostgreSQL each stopped the run
+        line(type="address_change", data={"address_id": "A" * 201, "country": "DK"}),
+        line(type="address_change", data={"address_id": "A", "municipality_code": "5" * 21, "country": "DK"}),
+        line(type="t" * 101),
+        line(data={"period": "2025-12", "amount": 1, "source": "s" * 201}),
+        line(type="birth", data={"birth_date": "2026-01-09", "municipality_code": "5" * 21}),
+        line(type="correction", data={"corrects_event_id": "e" * 201}),
     ],
 )
 def test_lines_that_break_the_contract_are_never_taken_by_the_fast_path(text: str) -> None:

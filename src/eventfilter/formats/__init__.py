@@ -8,6 +8,7 @@ from eventfilter.errors import Malformed
 from eventfilter.formats.lines import decision_line, event_line, utc_stamp
 from eventfilter.formats.parse import (
     content_hash,
+    message_key,
     parse_case,
     parse_event,
     parse_event_fully,
@@ -25,6 +26,7 @@ __all__ = [
     "decision_line",
     "describe",
     "event_line",
+    "message_key",
     "parse_case",
     "parse_event",
     "parse_event_fully",

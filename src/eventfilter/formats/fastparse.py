@@ -22,7 +22,7 @@ import orjson
 
 from eventfilter.core import events as ev
 from eventfilter.formats.models import MaritalStatus
-from eventfilter.formats.patterns import COUNTRY, MONTH
+from eventfilter.formats.patterns import COUNTRY, MONTH, MUNICIPALITY_MAX, TEXT_MAX, TYPE_MAX
 
 # ASCII digits only: `\d` also takes other scripts' digits (٢٠٢٦), which int() reads
 # and the contract refuses
@@ -66,7 +66,7 @@ def parse(raw: str | bytes) -> tuple[ev.Event, str] | None:
     person_id = obj.get("person_id")
     if (
         type(event_id) is not str
-        or not 0 < len(event_id) <= 200
+        or not 0 < len(event_id) <= TEXT_MAX
         or not _plain(event_id)
         or type(kind) is not str
         or type(person_id) is not str
@@ -101,7 +101,7 @@ def parse(raw: str | bytes) -> tuple[ev.Event, str] | None:
         parsed = _marital(data)
     elif kind == "birth":
         parsed = _birth(data)
-    elif kind in _TYPED or not 0 < len(kind) <= 200 or not _plain(kind):
+    elif kind in _TYPED or not 0 < len(kind) <= TYPE_MAX or not _plain(kind):
         return None
     else:
         parsed = _other(data)
@@ -147,11 +147,12 @@ def _stamp_ok(text: str) -> bool:
     return True
 
 
-def _text(value: Any) -> str | None:
-    """A JSON string or null, as both serializers write it (plain text only)."""
+def _text(value: Any, longest: int = TEXT_MAX) -> str | None:
+    """A JSON string of at most `longest` characters or null, as both serializers
+    write it (plain text only)."""
     if value is None:
         return "null"
-    if type(value) is str and _plain(value):
+    if type(value) is str and len(value) <= longest and _plain(value):
         return f'"{value}"'
     return None
 
@@ -188,7 +189,7 @@ def _address(data: Any) -> tuple[ev.EventData, str] | None:
     if type(data) is not dict or "address_id" not in data:
         return None
     address, municipality, country = data["address_id"], data.get("municipality_code"), data.get("country")
-    address_json, municipality_json = _text(address), _text(municipality)
+    address_json, municipality_json = _text(address), _text(municipality, MUNICIPALITY_MAX)
     if address_json is None or municipality_json is None:
         return None
     if type(country) is not str or not _COUNTRY.match(country):
@@ -203,7 +204,7 @@ def _correction(data: Any) -> tuple[ev.EventData, str] | None:
     if type(data) is not dict:
         return None
     corrected = data.get("corrects_event_id")
-    if type(corrected) is not str or not 0 < len(corrected) <= 200 or not _plain(corrected):
+    if type(corrected) is not str or not 0 < len(corrected) <= TEXT_MAX or not _plain(corrected):
         return None
     return ev.CorrectionData(corrected), f'{{"corrects_event_id":"{corrected}"}}'
 
@@ -240,7 +241,7 @@ def _birth(data: Any) -> tuple[ev.EventData, str] | None:
         data.get("municipality_code"),
         data.get("country"),
     )
-    address_json, municipality_json = _text(address), _text(municipality)
+    address_json, municipality_json = _text(address), _text(municipality, MUNICIPALITY_MAX)
     if address_json is None or municipality_json is None:
         return None
     if country is None:

@@ -9,13 +9,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 
-from eventfilter.formats.patterns import COUNTRY, MONTH, PERSON_ID, PLAIN
+from eventfilter.formats.patterns import (
+    COUNTRY,
+    MONTH,
+    MUNICIPALITY_MAX,
+    PERSON_ID,
+    PLAIN,
+    TEXT_MAX,
+    TYPE_MAX,
+)
 
 PersonId = Annotated[str, Field(pattern=f"^{PERSON_ID}$")]
 Month = Annotated[str, Field(pattern=f"^{MONTH}$")]
 Country = Annotated[str, Field(pattern=f"^{COUNTRY}$")]
-NonEmpty = Annotated[str, Field(min_length=1, max_length=200, pattern=f"^{PLAIN}$")]
-Plain = Annotated[str, Field(max_length=200, pattern=f"^{PLAIN}$")]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=TEXT_MAX, pattern=f"^{PLAIN}$")]
+Plain = Annotated[str, Field(max_length=TEXT_MAX, pattern=f"^{PLAIN}$")]
+Municipality = Annotated[str, Field(max_length=MUNICIPALITY_MAX, pattern=f"^{PLAIN}$")]
+PayingMunicipality = Annotated[str, Field(min_length=1, max_length=MUNICIPALITY_MAX, pattern=f"^{PLAIN}$")]
+EventType = Annotated[str, Field(min_length=1, max_length=TYPE_MAX, pattern=f"^{PLAIN}$")]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 MaritalStatus = Literal["unmarried", "married", "registered_partnership", "separated", "divorced", "widowed"]
 
@@ -27,7 +38,7 @@ class _In(BaseModel):
 # --- events ---------------------------------------------------------------
 class AddressDataIn(_In):
     address_id: Plain | None
-    municipality_code: Plain | None = None
+    municipality_code: Municipality | None = None
     country: Country
 
 
@@ -40,7 +51,7 @@ class BirthDataIn(_In):
     birth_date: date
     parent_ids: list[PersonId] = []
     address_id: Plain | None = None
-    municipality_code: Plain | None = None
+    municipality_code: Municipality | None = None
     country: Country | None = None
 
 
@@ -98,7 +109,7 @@ class CorrectionIn(EventBase):
 class OtherEventIn(EventBase):
     """death, the types no rule reads, and types unknown to the pack."""
 
-    type: NonEmpty
+    type: EventType
     data: dict[str, Any] = {}
 
 
@@ -138,7 +149,7 @@ class PersonIn(_In):
     birth_date: date
     alive: bool = True
     address_id: Plain | None = None
-    municipality_code: Plain | None = None
+    municipality_code: Municipality | None = None
     country: Country
     marital_status: MaritalStatus = "unmarried"
     partner_id: PersonId | None = None
@@ -152,7 +163,7 @@ class CaseIn(_In):
     case_id: NonEmpty
     benefit: NonEmpty
     beneficiary_id: PersonId
-    municipality_code: NonEmpty
+    municipality_code: PayingMunicipality
     status: Literal["active", "suspended"] = "active"
     dwelling_address_id: NonEmpty | None = None
     housing_cost: Amount | None = None

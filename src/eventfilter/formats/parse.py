@@ -27,7 +27,7 @@ from eventfilter.formats.models import (
     ParsedEvent,
     ProtectedIn,
 )
-from eventfilter.formats.patterns import BOM
+from eventfilter.formats.patterns import BOM, TEXT_MAX
 from eventfilter.formats.sentences import describe
 
 
@@ -47,6 +47,15 @@ def parse_event_fully(raw: str | bytes) -> tuple[ev.Event, str]:
     except ValidationError as exc:
         raise Malformed(describe(exc.errors(), skip_tag=True)) from None
     return to_event(parsed), content_hash(parsed)
+
+
+def message_key(message_id: str | None) -> str | None:
+    """A message's id as the store keeps it, a dedupe key like `event_id`: as it
+    came up to `TEXT_MAX` characters; a longer one (AMQP allows 255) as its hash,
+    so the same id is still the same key and never a row the database refuses."""
+    if message_id is None or len(message_id) <= TEXT_MAX:
+        return message_id
+    return "blake2b:" + hashlib.blake2b(message_id.encode(), digest_size=16).hexdigest()
 
 
 def strict_json(raw: str | bytes) -> None:

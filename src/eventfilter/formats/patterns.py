@@ -13,3 +13,10 @@ COUNTRY = r"[A-Z]{2}"
 PLAIN = r"[^\x00-\x1f\x7f]*"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BOM = "\ufeff"
+
+# The longest text the store keeps, per field (its columns are made to these):
+# a longer value is refused where it is read, a dead letter naming the field,
+# never a row the database refuses halfway through a run.
+TEXT_MAX = 200  # ids, addresses, sources
+TYPE_MAX = 100  # an event's type
+MUNICIPALITY_MAX = 20  # a municipality code (DK: 3 digits, SE: 4)

@@ -32,7 +32,7 @@ from eventfilter.core.engine import Engine
 from eventfilter.core.events import Event
 from eventfilter.core.pack import RulePack
 from eventfilter.errors import Malformed
-from eventfilter.formats import parse_event
+from eventfilter.formats import message_key, parse_event
 from eventfilter.plausibility import Horizon, check_event
 from eventfilter.ports import OutMessage, UnitOfWork
 from eventfilter.records import BatchChanges, DeadLetter, ProcessedEvent
@@ -101,7 +101,7 @@ class Pipeline(Generic[P]):
             except Malformed as exc:
                 self._refuse(item.origin, item.raw, str(exc), out)
                 continue
-            parsed.append(Candidate(event, digest, item.origin, item.message_id, item.raw))
+            parsed.append(Candidate(event, digest, item.origin, message_key(item.message_id), item.raw))
         return parsed
 
     def accept(self, uow: UnitOfWork, parsed: Sequence[Candidate[P]], out: Outcome[P]) -> list[Event]:

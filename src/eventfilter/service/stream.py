@@ -24,7 +24,7 @@ from typing import Protocol
 
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
-from eventfilter.formats import raw_text
+from eventfilter.formats import message_key, raw_text
 from eventfilter.ports import Broker, Delivery, OutMessage, Publisher, Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.outbox import publish_outbox
@@ -136,7 +136,8 @@ class StreamProcessor:
         return BatchResult(dead=[(delivery, reason)])
 
     def _dead(self, d: Delivery, raw: bytes, reason: str) -> DeadLetter:
-        position = f"message {d.message_id}" if d.message_id else f"delivery {d.tag}"
+        key = message_key(d.message_id)
+        position = f"message {key}" if key else f"delivery {d.tag}"
         return DeadLetter(
             d.queue or self.source, position, raw_text(raw), f"{position.capitalize()}: {reason}"
         )
@@ -197,7 +198,7 @@ class StreamProcessor:
 
 def dead_message(d: Delivery, raw: bytes, reason: str) -> OutMessage:
     """A refused message for the broker's dead-letter queue: as it came, with the reason."""
-    return OutMessage("", d.message_id or "", raw, error=reason, queue=d.queue)
+    return OutMessage("", message_key(d.message_id) or "", raw, error=reason, queue=d.queue)
 
 
 class _Collect:

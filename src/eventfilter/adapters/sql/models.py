@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import text
 
 from eventfilter.core.vocabulary import ItemStatus
+from eventfilter.formats.patterns import MUNICIPALITY_MAX, TEXT_MAX, TYPE_MAX
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,7 +33,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-Id = String(200)
+Id = String(TEXT_MAX)  # the contract's ids and addresses (formats.patterns): every one fits
 NullableJSON = JSON(none_as_null=True)
 
 
@@ -50,7 +51,7 @@ class PersonRow(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     alive: Mapped[bool] = mapped_column(Boolean, default=True)
     address_id: Mapped[str | None] = mapped_column(Id, index=True)  # who lives at a dwelling
-    municipality_code: Mapped[str | None] = mapped_column(String(20))
+    municipality_code: Mapped[str | None] = mapped_column(String(MUNICIPALITY_MAX))
     country: Mapped[str | None] = mapped_column(String(2))
     marital_status: Mapped[str | None] = mapped_column(String(30))
     partner_id: Mapped[str | None] = mapped_column(String(64), index=True)  # who names someone as partner
@@ -66,7 +67,7 @@ class CaseRow(Base):
     case_id: Mapped[str] = mapped_column(Id, primary_key=True)
     benefit: Mapped[str] = mapped_column(String(50))
     beneficiary_id: Mapped[str] = mapped_column(String(64), index=True)
-    municipality_code: Mapped[str] = mapped_column(String(20), index=True)
+    municipality_code: Mapped[str] = mapped_column(String(MUNICIPALITY_MAX), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     dwelling_address_id: Mapped[str | None] = mapped_column(Id, index=True)
     housing_cost: Mapped[float | None] = mapped_column(Float)
@@ -93,7 +94,7 @@ class ProcessedEventRow(Base):
     event_id: Mapped[str] = mapped_column(Id, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(32))
     person_id: Mapped[str] = mapped_column(String(64))
-    type: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(TYPE_MAX))
     effective_date: Mapped[date] = mapped_column(Date)
     effects: Mapped[list[Any] | None] = mapped_column(NullableJSON)
     run_id: Mapped[int | None] = mapped_column(Integer)
@@ -275,7 +276,7 @@ class DeadLetterRow(Base):
     __table_args__ = (UniqueConstraint("source", "position", "raw_hash"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(500))
-    position: Mapped[str] = mapped_column(String(100))
+    position: Mapped[str] = mapped_column(String(300))  # "message " and a message's key (formats.message_key)
     raw: Mapped[str] = mapped_column(Text)
     error: Mapped[str] = mapped_column(Text)
     raw_hash: Mapped[str] = mapped_column(String(32))
