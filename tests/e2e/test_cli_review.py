@@ -182,6 +182,30 @@ def test_caseworkers_are_listed(world: Cli) -> None:
     assert world("review", "list", "--as", "bo").returncode == 4
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["c" * 101, "--name", "C", "--municipality", "561"],
+            "CASEWORKER_ID is 101 characters long; at most 100",
+        ),
+        (["cai", "--name", "N" * 201, "--municipality", "561"], "--name is 201 characters long; at most 200"),
+        (
+            ["cai", "--name", "Cai", "--municipality", "5" * 21],
+            "--municipality is 21 characters long; at most 20",
+        ),
+        (["cai", "--name", " ", "--municipality", "561"], "--name is empty."),
+        (["cai\x1b[2J", "--name", "Cai", "--municipality", "561"], "CASEWORKER_ID holds control characters."),
+    ],
+)
+def test_a_caseworker_the_store_cannot_keep_is_a_usage_error(world: Cli, args: list[str], said: str) -> None:
+    """Each went to the store and, on PostgreSQL, failed there (a value too long)."""
+    r = world("caseworkers", "add", *args)
+    assert r.returncode == 2 and said in r.stderr
+    listed = json.loads(world("caseworkers", "list", "--json").stdout)
+    assert {c["caseworker_id"] for c in listed} == {"anna", "bo"}  # nothing stored
+
+
 def test_a_caseworker_password_is_set_from_stdin_and_stored_hashed(world: Cli) -> None:
     r = world("caseworkers", "password", "anna", "--password-stdin", stdin="correct horse battery\n")
     assert r.returncode == 0 and "can now sign in" in r.stdout

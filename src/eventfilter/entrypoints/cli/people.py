@@ -17,11 +17,25 @@ from eventfilter.entrypoints.cli.base import (
 )
 from eventfilter.entrypoints.exitcodes import ExitCode
 from eventfilter.errors import NotFound, UsageError
+from eventfilter.formats.patterns import CONTROL, MUNICIPALITY_MAX
 from eventfilter.records import Caseworker
 from eventfilter.service import queries
 
-
 # -- caseworkers ---------------------------------------------------------------------
+CASEWORKER_ID_MAX = 100  # what the store keeps (a caseworker's id, and who resolved or lifted)
+NAME_MAX = 200
+
+
+def _fits(what: str, value: str, longest: int) -> None:
+    """A usage error naming `what`, before the store refuses it halfway."""
+    if not value.strip():
+        raise UsageError(f"{what} is empty.")
+    if len(value) > longest:
+        raise UsageError(f"{what} is {len(value)} characters long; at most {longest} are kept.")
+    if CONTROL.search(value):
+        raise UsageError(f"{what} holds control characters.")
+
+
 @cli.group("caseworkers")
 def caseworkers_group() -> None:
     """Caseworkers and the municipalities whose cases they may see and act on."""
@@ -37,6 +51,10 @@ def caseworkers_add(
     ctx: click.Context, caseworker_id: str, name: str, municipalities: tuple[str, ...], db: str | None
 ) -> int:
     """Register a caseworker (or change their name and municipalities)."""
+    _fits("CASEWORKER_ID", caseworker_id, CASEWORKER_ID_MAX)
+    _fits("--name", name, NAME_MAX)
+    for code in municipalities:
+        _fits("--municipality", code, MUNICIPALITY_MAX)
     app = _app(ctx, db)
     cw = Caseworker(caseworker_id, name, tuple(dict.fromkeys(municipalities)), True)
     app.review.save_caseworker(cw, app.clock())
