@@ -147,3 +147,27 @@ def test_generate_never_writes_over_a_world_unasked(tmp_path: Path, cli: Cli) ->
     assert r.returncode == 2 and "--force" in r.stderr
     assert (tmp_path / "w" / "events.jsonl").read_text() == before
     assert cli("generate", "--out", "w", "--persons", "60", "--days", "3", "--force").returncode == 0
+
+
+@pytest.mark.parametrize("store", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_file_at_a_long_path_is_replayed_and_its_name_kept_cut(
+    tmp_path: Path, cli: Cli, request: pytest.FixtureRequest, store: str
+) -> None:
+    """Runs and dead letters keep a file's name in 500 characters: a longer path
+    stopped a replay on PostgreSQL before its first line (a value too long)."""
+    if store == "postgresql":
+        cli.env["EVENTFILTER_DB"] = request.getfixturevalue("pg_databases")()
+    persons, cases = world(tmp_path)
+    folder = tmp_path.joinpath(*["d" * 60] * 9)
+    folder.mkdir(parents=True)
+    events = folder / "events.jsonl"
+    events.write_text("not json\n" + json.dumps(move("B", "DW-2", event_id="m1")) + "\n")
+    assert len(str(events)) > 500
+    command = ["replay", str(events), "--persons", persons, "--cases", cases, "--json"]
+    first = cli(*command)
+    assert first.returncode == 3, first.stderr  # done, with a dead letter
+    assert json.loads(first.stdout)["events_decided"] == 1
+    assert cli(*command).returncode == 3  # again: the same dead letter, nothing decided twice
+    [letter] = json.loads(cli("deadletters", "--json").stdout)
+    assert len(letter["source"]) == 500 and letter["source"].endswith("/events.jsonl")
+    assert letter["source"].startswith(str(tmp_path)[:100])

@@ -21,6 +21,7 @@ from eventfilter.adapters.files import open_input
 from eventfilter.core.decision import Decision
 from eventfilter.errors import InputError
 from eventfilter.formats import decision_line
+from eventfilter.formats.patterns import fitted
 
 STDIN = "-"
 BOM = b"\xef\xbb\xbf"
@@ -29,7 +30,7 @@ BOM = b"\xef\xbb\xbf"
 class JsonlSource:
     def __init__(self, path: str) -> None:
         self.path = path
-        self.name = "stdin" if path == STDIN else path
+        self.name = "stdin" if path == STDIN else fitted(path)  # what runs and dead letters keep
         self.bytes_read = 0
         self.total_bytes: int | None = None
         if path != STDIN:

@@ -20,3 +20,13 @@ BOM = "\ufeff"
 TEXT_MAX = 200  # ids, addresses, sources
 TYPE_MAX = 100  # an event's type
 MUNICIPALITY_MAX = 20  # a municipality code (DK: 3 digits, SE: 4)
+SOURCE_MAX = 500  # a file's name, as runs, dead letters and the register's extracts keep it
+
+
+def fitted(text: str, longest: int = SOURCE_MAX) -> str:
+    """`text`, or when longer its start and its end around an ellipsis (the same
+    text is cut the same way): a name eventfilter keeps, not a value it reads."""
+    if len(text) <= longest:
+        return text
+    head = (longest - 1) // 2
+    return text[:head] + "…" + text[len(text) - (longest - 1 - head) :]

@@ -19,6 +19,7 @@ from eventfilter.adapters.cpr.layout import (
 from eventfilter.adapters.cpr.records import PersonRecords, Record, SnapshotParser, Unreadable
 from eventfilter.adapters.files import open_input
 from eventfilter.errors import InputError
+from eventfilter.formats.patterns import fitted
 from eventfilter.records import Extract, SnapshotRead
 
 
@@ -27,7 +28,7 @@ class CprExtract:
 
     def __init__(self, path: str, countries: Mapping[str, str] | None = None) -> None:
         self.path = path
-        self.name = path
+        self.name = fitted(path)  # what runs, dead letters and the extracts' chain keep
         self.countries = dict(countries or {})
         self.bytes_read = 0
         self.complete = False  # the end record was read and its count agreed
@@ -51,7 +52,7 @@ class CprExtract:
         except Unreadable as exc:
             raise InputError(f"The file {path} is not a CPR extract: {exc}") from None
         assert production is not None
-        self.header = Extract(SOURCE, path, production, previous, self._digest)
+        self.header = Extract(SOURCE, self.name, production, previous, self._digest)
 
     def __iter__(self) -> Iterator[SnapshotRead]:
         with open_input(self.path) as stream:

@@ -56,6 +56,7 @@ from eventfilter.adapters.xmlsafe import XmlRefused, child, children, iter_eleme
 from eventfilter.core.facts import Group, Person
 from eventfilter.core.snapshots import CARRIED, CHILD, PARENT, PARTNER, Snapshot, Withdrawn
 from eventfilter.errors import InputError
+from eventfilter.formats.patterns import fitted
 from eventfilter.records import SnapshotRead
 
 SOURCE = "navet"
@@ -93,7 +94,7 @@ class NavetFile:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.name = path
+        self.name = fitted(path)  # what runs, dead letters and the extracts' chain keep
         self.bytes_read = 0
         try:
             self.total_bytes: int | None = Path(path).stat().st_size

@@ -26,6 +26,7 @@ from eventfilter.entrypoints.cli.base import (
 )
 from eventfilter.entrypoints.exitcodes import ExitCode
 from eventfilter.errors import UsageError
+from eventfilter.formats.patterns import fitted
 from eventfilter.records import SnapshotRead
 from eventfilter.service import extracts, queries
 from eventfilter.service.imports import ImportResult, import_cases, import_persons
@@ -207,7 +208,7 @@ class Sources:
 
     def __init__(self, files: list[Any], fmt: str) -> None:
         self.files, self.fmt = files, fmt
-        self.name = files[0].name if len(files) == 1 else f"{len(files)} files ({files[0].name} …)"
+        self.name = files[0].name if len(files) == 1 else fitted(f"{len(files)} files ({files[0].name} …)")
         self.skipped: list[str] = []
 
     @property
