@@ -183,6 +183,23 @@ def test_a_message_id_longer_than_the_store_keeps_is_still_a_dedupe_key(db_url: 
     assert processor.publish_outbox(broker) >= 1 and len(broker.dead) == 2
 
 
+def test_a_message_id_with_control_characters_is_kept_as_its_hash(db_url: str) -> None:
+    """NUL stopped the stream on PostgreSQL; an escape sequence reached the
+    dead letters' positions, and the operator's terminal through `deadletters`."""
+    clock = Clock()
+    app = app_for(db_url, BENEFICIARY, cases=(case("C", KY, "B"),))
+    processor = StreamProcessor(app.store, app.pack, app.settings, clock)
+    broker = MemoryBroker()
+    broker.send(json.dumps(good(event_id="d1")).encode(), "a\x00b")
+    broker.send(json.dumps(good(event_id="d2")).encode(), "a\x00b")  # the same message, sent again
+    broker.send(b"not json", "e\x1b[2Jf")
+    result = processor.process(broker.fetch(10, 0))
+    assert result.duplicates == 1 and len(result.dead) == 1
+    assert [d.outcome for d in processor.close_due(everything=True)] == ["suspend"]
+    [letter] = queries.dead_letters(app.store)
+    assert letter.position.startswith("message blake2b:") and "\x1b" not in letter.position
+
+
 def test_extract_lines_longer_than_the_store_keeps_are_refused_naming_the_field(db_url: str) -> None:
     app = app_for(db_url)
     persons = import_persons(

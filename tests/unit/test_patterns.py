@@ -26,3 +26,10 @@ def test_a_message_id_is_kept_as_it_came_or_as_its_hash() -> None:
     long = message_key("m" * 255)
     assert long is not None and long.startswith("blake2b:") and len(long) <= TEXT_MAX
     assert message_key("m" * 255) == long and message_key("n" * 255) != long
+
+
+def test_a_message_id_with_control_characters_is_kept_as_its_hash() -> None:
+    for unsafe in ("a\x00b", "e\x1b[2Jf", "line\nbreak"):
+        key = message_key(unsafe)
+        assert key is not None and key.startswith("blake2b:") and key == message_key(unsafe)
+    assert message_key("a\x00b") != message_key("a\x00c")

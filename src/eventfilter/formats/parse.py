@@ -27,7 +27,7 @@ from eventfilter.formats.models import (
     ParsedEvent,
     ProtectedIn,
 )
-from eventfilter.formats.patterns import BOM, TEXT_MAX
+from eventfilter.formats.patterns import BOM, CONTROL, TEXT_MAX
 from eventfilter.formats.sentences import describe
 
 
@@ -51,11 +51,14 @@ def parse_event_fully(raw: str | bytes) -> tuple[ev.Event, str]:
 
 def message_key(message_id: str | None) -> str | None:
     """A message's id as the store keeps it, a dedupe key like `event_id`: as it
-    came up to `TEXT_MAX` characters; a longer one (AMQP allows 255) as its hash,
-    so the same id is still the same key and never a row the database refuses."""
-    if message_id is None or len(message_id) <= TEXT_MAX:
+    came when it is plain text of up to `TEXT_MAX` characters; else (AMQP allows
+    255 bytes of anything: NUL, which PostgreSQL refuses, or a terminal's escape
+    sequences) as its hash, so the same id is still the same key, never a row
+    the database refuses nor a position that rewrites an operator's screen."""
+    if message_id is None or (len(message_id) <= TEXT_MAX and not CONTROL.search(message_id)):
         return message_id
-    return "blake2b:" + hashlib.blake2b(message_id.encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(message_id.encode("utf-8", "surrogatepass"), digest_size=16)
+    return "blake2b:" + digest.hexdigest()
 
 
 def strict_json(raw: str | bytes) -> None:
