@@ -7,6 +7,7 @@ the wrong kind, a criterion the benefit model does not have.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from itertools import pairwise
@@ -26,6 +27,7 @@ from eventfilter.core.pack import (
 )
 from eventfilter.core.rules import MODELS
 from eventfilter.errors import ConfigError
+from eventfilter.formats.patterns import BENEFIT, RULE_PACK_MAX
 
 Text = Annotated[str, Field(min_length=1, pattern=r"\S")]  # not blank
 
@@ -123,10 +125,24 @@ def load_pack(path: Path | None = None) -> RulePack:
     return build_pack(parsed, str(path))
 
 
+_BENEFIT = re.compile(BENEFIT)
+
+
 def build_pack(parsed: PackIn, where: str) -> RulePack:
+    label = f"{parsed.pack.name} {parsed.pack.version}"
+    if len(label) > RULE_PACK_MAX:
+        raise ConfigError(
+            f"The rule pack {where}: its name and version are {len(label)} characters long; "
+            f"every decision records them, in at most {RULE_PACK_MAX}."
+        )
     common = {name: _parameter(name, p) for name, p in parsed.common.parameters.items()}
     benefits = {}
     for name, b in parsed.benefits.items():
+        if not _BENEFIT.fullmatch(name):
+            raise ConfigError(
+                f"The rule pack {where}: benefit {name[:60]!r} must be 1-50 letters, digits, '_' or '-' "
+                "(it names the payment system's routing keys)."
+            )
         model = MODELS.get(b.model)
         if model is None:
             known = ", ".join(sorted(MODELS))

@@ -78,6 +78,8 @@ def write(tmp_path: Path, old: str, new: str) -> Path:
         ('[pack]\nname = "default"', '[pack]\nnamee = "default"', "pack"),
         ("values = [{ valid_from = 2026-01-01, value = 0.25 }]", "values = []", "values"),
         ('version = "2026.1"', 'version = "2026.1', "not valid TOML"),
+        # what every decision records, and the payment system's routing keys, must fit
+        ('version = "2026.1"', f'version = "{"9" * 100}"', "at most 100"),
     ],
 )
 def test_a_malformed_pack_is_refused_with_one_clear_sentence(
@@ -89,6 +91,16 @@ def test_a_malformed_pack_is_refused_with_one_clear_sentence(
     assert "broken.toml" in message
     assert words in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", ["k" * 51, '"kontant.hjaelp"', '"kontant hjaelp"', '"kontant#"'])
+def test_a_benefit_named_outside_what_routing_keys_and_decisions_hold_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text(default_pack_path().read_text().replace("benefits.kontanthjaelp", f"benefits.{name}"))
+    with pytest.raises(ConfigError, match="must be 1-50 letters, digits, '_' or '-'"):
+        load_pack(path)
 
 
 def test_a_missing_parameter_is_named(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import text
 
 from eventfilter.core.vocabulary import ItemStatus
-from eventfilter.formats.patterns import MUNICIPALITY_MAX, TEXT_MAX, TYPE_MAX
+from eventfilter.formats.patterns import MUNICIPALITY_MAX, RULE_PACK_MAX, TEXT_MAX, TYPE_MAX
+
+Benefit = String(50)  # a rule pack's benefit (formats.patterns.BENEFIT)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,7 +67,7 @@ class PersonRow(Base):
 class CaseRow(Base):
     __tablename__ = "cases"
     case_id: Mapped[str] = mapped_column(Id, primary_key=True)
-    benefit: Mapped[str] = mapped_column(String(50))
+    benefit: Mapped[str] = mapped_column(Benefit)
     beneficiary_id: Mapped[str] = mapped_column(String(64), index=True)
     municipality_code: Mapped[str] = mapped_column(String(MUNICIPALITY_MAX), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -120,7 +122,7 @@ class DecisionRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     decision_id: Mapped[str] = mapped_column(String(40), unique=True)
     case_id: Mapped[str | None] = mapped_column(Id, index=True)
-    benefit: Mapped[str | None] = mapped_column(String(50))
+    benefit: Mapped[str | None] = mapped_column(Benefit)
     person_id: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(10))
     effective_date: Mapped[date] = mapped_column(Date)
@@ -128,7 +130,7 @@ class DecisionRow(Base):
     reasons: Mapped[list[Any]] = mapped_column(JSON)
     before: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
-    rule_pack: Mapped[str] = mapped_column(String(100))
+    rule_pack: Mapped[str] = mapped_column(String(RULE_PACK_MAX))
     parameter_set: Mapped[str | None] = mapped_column(String(24))
     hold: Mapped[str | None] = mapped_column(String(10))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -141,8 +143,8 @@ class ParameterSetRow(Base):
 
     __tablename__ = "parameter_sets"
     set_key: Mapped[str] = mapped_column(String(24), primary_key=True)
-    rule_pack: Mapped[str] = mapped_column(String(100))
-    benefit: Mapped[str] = mapped_column(String(50))
+    rule_pack: Mapped[str] = mapped_column(String(RULE_PACK_MAX))
+    benefit: Mapped[str] = mapped_column(Benefit)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
