@@ -399,6 +399,27 @@ def test_a_note_being_typed_is_kept_as_a_draft_until_the_item_is_resolved(browse
     assert app.review.draft("anna", item) is None
 
 
+def test_control_characters_typed_into_the_forms_are_dropped(browser: Browser, app: App) -> None:
+    """NUL in a sign-in, a draft or a note failed the request on PostgreSQL (an
+    error page, the failed sign-in not counted); an escape sequence in a note
+    reached the terminal of whoever read the audit trail."""
+    client = browser()
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"username": "nobody\x00", "password": "x", "csrf": token, "next": "/"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")  # refused, as any
+    client = browser("anna")
+    item = item_of(app, "KY-A")
+    token = csrf_of(client.get(f"/items/{item}").text)
+    r = client.post(f"/items/{item}/draft", data={"note": "a\x00b\r\nc"}, headers={"X-CSRF-Token": token})
+    assert r.json() == {"saved": True}
+    assert app.review.draft("anna", item) is not None
+    assert app.review.draft("anna", item)[0] == "ab\nc"  # type: ignore[index]
+    page = resolve(client, item, "confirm", note="Called\x1b[2J the \x00family\n\tagain")
+    assert "Called[2J the family" in page  # the escape gone, the rest as typed
+    [entry] = [a for a in app.review.audit("KY-A") if "family" in a.message]
+    assert "\x1b" not in entry.message and "\x00" not in entry.message and "family\n\tagain" in entry.message
+
+
 def test_a_draft_needs_the_pages_token(browser: Browser, app: App) -> None:
     client = browser("anna")
     item = item_of(app, "KY-A")

@@ -17,7 +17,7 @@ from eventfilter.formats.parse import (
     to_event,
 )
 from eventfilter.formats.patterns import BOM
-from eventfilter.formats.sentences import describe, raw_text
+from eventfilter.formats.sentences import describe, raw_text, typed_text
 
 __all__ = [
     "BOM",
@@ -34,5 +34,6 @@ __all__ = [
     "raw_text",
     "strict_json",
     "to_event",
+    "typed_text",
     "utc_stamp",
 ]

@@ -3,6 +3,8 @@ a dead letter keeps it."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic_core import ErrorDetails
 
 from eventfilter.formats.patterns import CONTROL
@@ -62,3 +64,13 @@ def raw_text(raw: str | bytes) -> str:
     can be stored anywhere (PostgreSQL refuses NUL) and shown on a terminal."""
     text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_TYPED_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and line feed
+
+
+def typed_text(text: str) -> str:
+    """What a person typed (a note, a draft, a sign-in), as eventfilter keeps
+    and shows it: line breaks and tabs stay; other control characters (NUL,
+    which PostgreSQL refuses; a terminal's escape sequences) are dropped."""
+    return _TYPED_CONTROL.sub("", text.replace("\r\n", "\n"))

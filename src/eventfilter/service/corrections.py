@@ -11,6 +11,7 @@ from datetime import date
 
 from eventfilter.core.facts import MARITAL_STATUSES, Person, Value
 from eventfilter.errors import Malformed, UsageError
+from eventfilter.formats.patterns import CONTROL, MUNICIPALITY_MAX, TEXT_MAX
 from eventfilter.plausibility import Horizon, check_person
 
 CORRECTABLE = (
@@ -26,7 +27,6 @@ CORRECTABLE = (
 )
 _PERSON_ID = re.compile(r"[0-9A-Za-z-]{1,64}\Z")
 _COUNTRY = re.compile(r"[A-Z]{2}\Z")
-_PLAIN = re.compile(r"[^\x00-\x1f\x7f]{1,200}\Z")
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,11 @@ def _value(name: str, raw: str) -> Value:
         raise UsageError(f"The field 'partner_id' has the wrong form ({raw!r}).")
     if name == "country" and not _COUNTRY.match(raw):
         raise UsageError(f"The field 'country' must be two capital letters, not {raw!r}.")
-    if not _PLAIN.match(raw):
+    if CONTROL.search(raw):
         raise UsageError(f"The field {name!r} must not hold control characters.")
+    longest = MUNICIPALITY_MAX if name == "municipality_code" else TEXT_MAX
+    if len(raw) > longest:
+        raise UsageError(f"The field {name!r} is {len(raw)} characters long; at most {longest} are kept.")
     return raw
 
 

@@ -17,6 +17,7 @@ from eventfilter.application import App
 from eventfilter.core.decision import LIFT, Decision
 from eventfilter.core.vocabulary import ACTIONS, Action, ItemStatus
 from eventfilter.errors import AccessDenied, Conflict, NotAllowed, NotFound, UsageError
+from eventfilter.formats import typed_text
 from eventfilter.ports import UnitOfWork
 from eventfilter.records import (
     AuditEntry,
@@ -260,6 +261,7 @@ class ReviewService:
     ) -> Resolution:
         if action not in ACTIONS:
             raise UsageError(f"The action {action!r} does not exist; use release, confirm or redecide.")
+        note = None if note is None else typed_text(note)  # kept, and shown on terminals and pages
         if corrections and action != Action.REDECIDE:
             raise UsageError("Facts can be corrected only with --action redecide.")
         cw = self.caseworker(by, doing=f"resolve review item {item_id}")

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from eventfilter.formats import typed_text
 from eventfilter.service.corrections import Correction
 
 
 def form_field(form: Any, name: str) -> str:
+    """A form's text as a person typed it (`typed_text`: no NUL, no escape sequences)."""
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    return typed_text(value) if isinstance(value, str) else ""
 
 
 def form_corrections(form: Any) -> list[Correction]:
