@@ -27,7 +27,7 @@ from eventfilter.core.pack import (
 )
 from eventfilter.core.rules import MODELS
 from eventfilter.errors import ConfigError
-from eventfilter.formats.patterns import BENEFIT, RULE_PACK_MAX
+from eventfilter.formats.patterns import BENEFIT, BENEFIT_MAX, RULE_PACK_MAX
 
 Text = Annotated[str, Field(min_length=1, pattern=r"\S")]  # not blank
 
@@ -140,8 +140,8 @@ def build_pack(parsed: PackIn, where: str) -> RulePack:
     for name, b in parsed.benefits.items():
         if not _BENEFIT.fullmatch(name):
             raise ConfigError(
-                f"The rule pack {where}: benefit {name[:60]!r} must be 1-50 letters, digits, '_' or '-' "
-                "(it names the payment system's routing keys)."
+                f"The rule pack {where}: benefit {name[:60]!r} must be 1-{BENEFIT_MAX} letters, digits, "
+                "'_' or '-' (it names the payment system's routing keys)."
             )
         model = MODELS.get(b.model)
         if model is None:

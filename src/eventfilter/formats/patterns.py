@@ -20,7 +20,9 @@ BOM = "\ufeff"
 TEXT_MAX = 200  # ids, addresses, sources
 TYPE_MAX = 100  # an event's type
 MUNICIPALITY_MAX = 20  # a municipality code (DK: 3 digits, SE: 4)
-BENEFIT = r"[A-Za-z0-9_-]{1,50}"  # a rule pack's benefit: a routing key's part and a column (rulepack)
+BENEFIT_MAX = 50  # a rule pack's benefit: a routing key's part and a column
+BENEFIT = rf"[A-Za-z0-9_-]{{1,{BENEFIT_MAX}}}"
+CASEWORKER_ID_MAX = 100  # a caseworker's id, and who resolved, lifted or confirmed
 RULE_PACK_MAX = 100  # a rule pack's name and version, as every decision records them
 SOURCE_MAX = 500  # a file's name, as runs, dead letters and the register's extracts keep it
 

@@ -31,7 +31,7 @@ def outbound(topology: Topology, messages: Sequence[OutMessage]) -> list[Outboun
     exchange as they came, with the reason and their queue in the headers."""
     out: list[Outbound] = []
     for m in messages:
-        if m.error is None:
+        if not m.dead:
             properties = pika.BasicProperties(
                 delivery_mode=pika.DeliveryMode.Persistent,
                 content_type="application/json",
@@ -48,16 +48,20 @@ def outbound(topology: Topology, messages: Sequence[OutMessage]) -> list[Outboun
     return out
 
 
-def send_in_transaction(channel: Any, messages: Sequence[Outbound]) -> None:
-    """Publish in one broker transaction on a channel in transaction mode. pika's
+def send_in_transaction(url: str, channel: Any, topology: Topology, messages: Sequence[OutMessage]) -> None:
+    """Publish the outbox's messages in one broker transaction, on a channel in
+    transaction mode (`Broker.publish` and `Publisher.publish` alike). pika's
     blocking channel writes to the socket after every message; inside a
     transaction nothing takes effect before the commit, so the messages are
     queued on the channel beneath it and go out with the commit (the commit
     waits for the broker's answer)."""
-    queued = getattr(channel, "_impl", channel)
-    for exchange, routing_key, body, properties in messages:
-        queued.basic_publish(exchange, routing_key, body, properties)
-    channel.tx_commit()
+    if not messages:
+        return
+    with broker_errors(url):
+        queued = getattr(channel, "_impl", channel)
+        for exchange, routing_key, body, properties in outbound(topology, messages):
+            queued.basic_publish(exchange, routing_key, body, properties)
+        channel.tx_commit()
 
 
 class PikaPublisher:
@@ -76,9 +80,7 @@ class PikaPublisher:
             self._out.tx_select()
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        if messages:
-            with broker_errors(self.url):
-                send_in_transaction(self._out, outbound(self.topology, messages))
+        send_in_transaction(self.url, self._out, self.topology, messages)
 
     def keep_alive(self) -> None:
         """pika's blocking connection answers heartbeats only while it does I/O;
@@ -233,9 +235,7 @@ class PikaBroker:
                     unacked.pop(tag, None)
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        if messages:
-            with broker_errors(self.url):
-                send_in_transaction(self._out, outbound(self.topology, messages))
+        send_in_transaction(self.url, self._out, self.topology, messages)
 
     def lag(self) -> int | None:
         with broker_errors(self.url):

@@ -25,9 +25,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import text
 
 from eventfilter.core.vocabulary import ItemStatus
-from eventfilter.formats.patterns import MUNICIPALITY_MAX, RULE_PACK_MAX, TEXT_MAX, TYPE_MAX
+from eventfilter.formats.patterns import (
+    BENEFIT_MAX,
+    CASEWORKER_ID_MAX,
+    MUNICIPALITY_MAX,
+    RULE_PACK_MAX,
+    TEXT_MAX,
+    TYPE_MAX,
+)
 
-Benefit = String(50)  # a rule pack's benefit (formats.patterns.BENEFIT)
+Benefit = String(BENEFIT_MAX)  # a rule pack's benefit (formats.patterns.BENEFIT)
+CaseworkerId = String(CASEWORKER_ID_MAX)  # a caseworker, or who acted
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -100,7 +108,7 @@ class ProcessedEventRow(Base):
     effective_date: Mapped[date] = mapped_column(Date)
     effects: Mapped[list[Any] | None] = mapped_column(NullableJSON)
     run_id: Mapped[int | None] = mapped_column(Integer)
-    message_id: Mapped[str | None] = mapped_column(String(200))  # the stream's dedupe key
+    message_id: Mapped[str | None] = mapped_column(Id)  # the stream's dedupe key (formats.message_key)
 
 
 class WindowRow(Base):
@@ -158,10 +166,10 @@ class HoldRow(Base):
     event_ids: Mapped[list[Any]] = mapped_column(JSON)
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    lifted_by: Mapped[str | None] = mapped_column(String(100))
+    lifted_by: Mapped[str | None] = mapped_column(CaseworkerId)
     lift_reason: Mapped[str | None] = mapped_column(Text)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    confirmed_by: Mapped[str | None] = mapped_column(CaseworkerId)
 
 
 class ReviewItemRow(Base):
@@ -175,7 +183,7 @@ class ReviewItemRow(Base):
     due_date: Mapped[date] = mapped_column(Date)
     urgent_code: Mapped[str] = mapped_column(String(50))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    resolved_by: Mapped[str | None] = mapped_column(CaseworkerId)
     action: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -190,7 +198,7 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     routing_key: Mapped[str] = mapped_column(String(200))
-    message_id: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(Id)  # formats.message_key
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
@@ -202,8 +210,8 @@ class CaseworkerRow(Base):
     """Caseworkers and the municipalities whose cases they may see and act on."""
 
     __tablename__ = "caseworkers"
-    caseworker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    caseworker_id: Mapped[str] = mapped_column(CaseworkerId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(TEXT_MAX))
     municipalities: Mapped[list[Any]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -227,7 +235,7 @@ class DraftRow(Base):
     """A caseworker's note on a review item while it is being typed."""
 
     __tablename__ = "drafts"
-    caseworker_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    caseworker_id: Mapped[str] = mapped_column(CaseworkerId, primary_key=True)
     item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -240,7 +248,7 @@ class WebSessionRow(Base):
 
     __tablename__ = "web_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    caseworker_id: Mapped[str | None] = mapped_column(String(100))
+    caseworker_id: Mapped[str | None] = mapped_column(CaseworkerId)
     data: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -262,7 +270,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(CaseworkerId)
     action: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(Id, index=True)
     item_id: Mapped[int | None] = mapped_column(Integer)

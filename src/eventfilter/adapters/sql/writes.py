@@ -72,7 +72,7 @@ class Writer:
             ("routing_key", "message_id", "body", "created_at", "error", "queue", "raw"),
             [
                 (m.routing_key, m.message_id, m.body.decode(), when, None, None, None)
-                if m.error is None
+                if not m.dead
                 else (m.routing_key, m.message_id, "", when, m.error, m.queue, m.body)
                 for m in b.outbox
             ],

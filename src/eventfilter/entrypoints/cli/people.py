@@ -17,15 +17,12 @@ from eventfilter.entrypoints.cli.base import (
 )
 from eventfilter.entrypoints.exitcodes import ExitCode
 from eventfilter.errors import NotFound, UsageError
-from eventfilter.formats.patterns import CONTROL, MUNICIPALITY_MAX
+from eventfilter.formats.patterns import CASEWORKER_ID_MAX, CONTROL, MUNICIPALITY_MAX, TEXT_MAX
 from eventfilter.records import Caseworker
 from eventfilter.service import queries
 
+
 # -- caseworkers ---------------------------------------------------------------------
-CASEWORKER_ID_MAX = 100  # what the store keeps (a caseworker's id, and who resolved or lifted)
-NAME_MAX = 200
-
-
 def _fits(what: str, value: str, longest: int) -> None:
     """A usage error naming `what`, before the store refuses it halfway."""
     if not value.strip():
@@ -52,7 +49,7 @@ def caseworkers_add(
 ) -> int:
     """Register a caseworker (or change their name and municipalities)."""
     _fits("CASEWORKER_ID", caseworker_id, CASEWORKER_ID_MAX)
-    _fits("--name", name, NAME_MAX)
+    _fits("--name", name, TEXT_MAX)
     for code in municipalities:
         _fits("--municipality", code, MUNICIPALITY_MAX)
     app = _app(ctx, db)
