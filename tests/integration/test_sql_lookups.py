@@ -1,8 +1,13 @@
 """What a batch looks up before deciding, on SQLite and PostgreSQL: the
 duplicate check and the cases an event may touch are one statement each (per
-500 values of each list), not one per kind of lookup, and find what the
-separate lookups found. On the stream each statement is a round trip in a
-batch of a few dozen events."""
+500 values of each list on SQLite, 10,000 on PostgreSQL), not one per kind of
+lookup, and find what the separate lookups found. On the stream each
+statement is a round trip in a batch of a few dozen events.
+
+On PostgreSQL a list of ids is one array parameter (`= ANY(%s)`), never a
+list of placeholders: psycopg parses a statement of more than 50 parameters
+anew on every run. And the lookups are never prepared, so each is planned for
+its own ids."""
 
 from __future__ import annotations
 
@@ -48,13 +53,13 @@ def app(db_url: str) -> Iterator[Any]:
     app.store.dispose()
 
 
-def _counted(app: Any, lookup: Any) -> tuple[Any, int]:
-    """What `lookup(uow)` returns, and how many statements it made."""
+def _made(app: Any, lookup: Any) -> tuple[Any, list[tuple[str, Any]]]:
+    """What `lookup(uow)` returns, and the statements it made with their parameters."""
     engine = sql_store(app).engine
-    made: list[str] = []
+    made: list[tuple[str, Any]] = []
 
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        made.append(statement)
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        made.append((statement, parameters))
 
     with app.store.unit_of_work() as uow:
         event.listen(engine, "before_cursor_execute", count)
@@ -62,7 +67,17 @@ def _counted(app: Any, lookup: Any) -> tuple[Any, int]:
             found = lookup(uow)
         finally:
             event.remove(engine, "before_cursor_execute", count)
+    return found, made
+
+
+def _counted(app: Any, lookup: Any) -> tuple[Any, int]:
+    """What `lookup(uow)` returns, and how many statements it made."""
+    found, made = _made(app, lookup)
     return found, len(made)
+
+
+def _postgres(app: Any) -> bool:
+    return bool(sql_store(app).engine.dialect.name == "postgresql")
 
 
 def test_the_duplicate_check_is_one_statement(app: Any) -> None:
@@ -74,7 +89,44 @@ def test_the_duplicate_check_is_one_statement(app: Any) -> None:
     assert statements == 1
     found, statements = _counted(app, lambda uow: uow.seen([f"x{i}" for i in range(501)] + ["e2"], ["m1"]))
     assert found == ({"e2": "h2"}, {"m1"})
-    assert statements == 2  # 502 event ids: two chunks of at most 500
+    # 502 event ids: on SQLite two chunks of at most 500, on PostgreSQL one array
+    assert statements == (1 if _postgres(app) else 2)
+
+
+def test_a_list_of_ids_is_one_parameter_on_postgresql(app: Any) -> None:
+    ids = [f"x{i}" for i in range(400)] + ["e1"]  # more than psycopg caches (50), one SQLite chunk
+    found, made = _made(app, lambda uow: uow.seen(ids, ["m1", "m2"]))
+    assert found == ({"e1": "h1"}, {"m1"})
+    ((statement, parameters),) = made
+    if _postgres(app):
+        assert statement.count("= ANY(%s)") == 2 and "IN (" not in statement
+        assert [sorted(p) for p in parameters] == [sorted(ids), ["m1", "m2"]]
+    else:
+        assert statement.count("?") == len(ids) + 2 and "ANY" not in statement
+
+
+def test_a_list_longer_than_one_array_is_cut(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventfilter.adapters.sql import bulk
+
+    monkeypatch.setattr(bulk, "ARRAY_CHUNK", 3)
+    monkeypatch.setattr(bulk, "IN_CHUNK", 3)
+    found, statements = _counted(app, lambda uow: uow.seen(["x1", "e1", "x2", "x3", "e2", "x4", "x5"], []))
+    assert found == ({"e1": "h1", "e2": "h2"}, set())
+    assert statements == 3
+
+
+def test_the_lookups_are_never_prepared_on_postgresql(app: Any) -> None:
+    """psycopg prepares a statement run five times, and PostgreSQL may then plan it
+    once for any array; the lookups are planned for their own ids every time."""
+    if not _postgres(app):
+        pytest.skip("PostgreSQL's prepared statements")
+    with app.store.unit_of_work() as uow:
+        for i in range(8):
+            assert uow.seen([f"x{i}", "e1"], ["m1"]) == ({"e1": "h1"}, {"m1"})
+            assert uow.candidate_cases(["A"], ["D3"], ["B"]) == ["CA", "CE"]
+            assert [p.person_id for p in uow.persons(["A", "C"])] == ["A", "C"]
+        prepared = uow.conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    assert [s for s in prepared if s.lstrip().upper().startswith("SELECT")] == []
 
 
 def test_the_cases_an_event_may_touch_are_one_statement(app: Any) -> None:

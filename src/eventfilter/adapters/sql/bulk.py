@@ -19,7 +19,14 @@ from sqlalchemy import Connection
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
-IN_CHUNK = 500  # ids per IN (...) lookup
+IN_CHUNK = 500  # ids per IN (...) lookup (SQLite)
+# PostgreSQL: ids per `= ANY(%s)` lookup, one array parameter however many. A
+# stream batch of 2,000 messages looks up its event and message ids in one
+# statement instead of eight.
+ARRAY_CHUNK = 10_000
+# The execution option that runs a statement unprepared on PostgreSQL (see
+# `connection._unprepared`).
+UNPREPARED: dict[str, Any] = {"eventfilter_unprepared": True}
 # PostgreSQL: fewer rows than this are upserted or updated by one statement run per
 # row (psycopg pipelines and prepares it) rather than through a temporary table.
 # Each temporary table is created, filled, read and dropped again: four statements
@@ -34,6 +41,31 @@ FEW_ROWS = 200
 def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def id_chunks(conn: Connection, items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in chunks of the size `one_of` takes on this database."""
+    return chunks(items, ARRAY_CHUNK if conn.dialect.name == "postgresql" else IN_CHUNK)
+
+
+def one_of(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The condition "`column` is one of `values`" and its parameters, for
+    `lookup`. SQLite: an IN list of placeholders. PostgreSQL: `= ANY(%s)`,
+    the values as one array. psycopg rewrites every `%s` of a statement into
+    `$n` with a regular expression and caches the result only for statements of
+    at most 50 parameters, so a 500-id IN list was parsed again on every
+    lookup: 2.3 ms for the 1,000 of a stream batch's duplicate check, and 11 %
+    of a consumer's cycle at full throughput."""
+    if conn.dialect.name == "postgresql":
+        return f"{column} = ANY(%s)", (list(values),)
+    return f"{column} IN ({', '.join('?' for _ in values)})", tuple(values)
+
+
+def lookup(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
+    """The rows of a lookup made with `one_of`. On PostgreSQL it is never
+    prepared: a prepared `= ANY($1)` may get a generic plan, made for an array of
+    unknown length, where the IN list it replaces was planned for its values."""
+    return list(conn.exec_driver_sql(sql, params, execution_options=UNPREPARED).all())
 
 
 def encode(value: Any) -> str:
@@ -132,15 +164,15 @@ def update(conn: Connection, table: str, key: str, columns: Sequence[str], rows:
 
 def delete(conn: Connection, table: str, key: str, keys: Sequence[Any]) -> None:
     """Delete the rows with these keys. SQLite: one statement run per key, in key
-    order. PostgreSQL: `IN` lists (`chunks`). Either way as driver SQL: made
+    order. PostgreSQL: `one_of`, unprepared. Either way as driver SQL: made
     with SQLAlchemy's `delete().where(in_())`, each chunk was compiled anew (1,400
     of them at the end of a national month)."""
     if not keys:
         return
     if conn.dialect.name == "postgresql":
-        for part in chunks(keys):
-            marks = ", ".join("%s" for _ in part)
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} IN ({marks})", tuple(part))
+        for part in id_chunks(conn, keys):
+            where, params = one_of(conn, key, part)
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {where}", params, execution_options=UNPREPARED)
         return
     conn.exec_driver_sql(f"DELETE FROM {table} WHERE {key} = ?", [(k,) for k in sorted(keys)])
 

@@ -41,6 +41,7 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True, **JSON_CODEC)
+            event.listen(engine, "do_execute", _unprepared)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"The database URL {redact_url(url)} is not usable: {exc}.") from None
     except ModuleNotFoundError as exc:
@@ -48,6 +49,16 @@ def make_engine(url: str) -> Engine:
             f"The database driver {exc.name} is not installed; install eventfilter[postgres] for PostgreSQL."
         ) from None
     return engine
+
+
+def _unprepared(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """PostgreSQL: run a statement given the execution option `bulk.UNPREPARED`
+    without preparing it (psycopg prepares a statement run five times). True: it
+    ran here; False: SQLAlchemy runs it as usual."""
+    if context is None or not context.execution_options.get("eventfilter_unprepared"):
+        return False
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

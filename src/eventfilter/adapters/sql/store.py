@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
-from eventfilter.adapters.sql.bulk import chunks
+from eventfilter.adapters.sql.bulk import chunks, id_chunks, lookup, one_of
 from eventfilter.adapters.sql.connection import (
     aware,
     first_line,
@@ -110,10 +110,12 @@ class SqlStore:
         """These persons, those the store has."""
         found = []
         with self.connect() as conn:
-            mark = "%s" if conn.dialect.name == "postgresql" else "?"
-            for chunk in chunks(person_ids):
-                sql = f"{codec.PERSON_SELECT} WHERE person_id IN ({', '.join(mark for _ in chunk)})"
-                found += [codec.person_of_raw(r) for r in conn.exec_driver_sql(sql, tuple(chunk))]
+            for chunk in id_chunks(conn, person_ids):
+                where, params = one_of(conn, "person_id", chunk)
+                found += [
+                    codec.person_of_raw(r)
+                    for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params)
+                ]
         return found
 
     def load_cases(self, case_ids: Sequence[str] | None = None) -> CaseBook:
@@ -127,12 +129,11 @@ class SqlStore:
                     for r in rows:
                         book.add(codec.case_of_raw(r))
                 return book
-            mark = "%s" if conn.dialect.name == "postgresql" else "?"
             book = CaseBook()
-            for chunk in chunks(list(case_ids)):
-                sql = f"{select_all} WHERE case_id IN ({', '.join(mark for _ in chunk)})"
-                for r in conn.exec_driver_sql(sql, tuple(chunk)):
-                    book.add(codec.case_of_raw(r))
+            for chunk in id_chunks(conn, list(case_ids)):
+                where, params = one_of(conn, "case_id", chunk)
+                for row in lookup(conn, f"{select_all} WHERE {where}", params):
+                    book.add(codec.case_of_raw(row))
             return book
 
     @contextmanager
@@ -201,14 +202,11 @@ class SqlStore:
 
     @staticmethod
     def _persons_set_by_events(conn: Connection, person_ids: Sequence[str]) -> list[Person]:
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
         found = []
-        for chunk in chunks(person_ids):
-            sql = (
-                f"{codec.PERSON_SELECT} WHERE versions IS NOT NULL"
-                f" AND person_id IN ({', '.join(mark for _ in chunk)})"
-            )
-            found += [codec.person_of_raw(r) for r in conn.exec_driver_sql(sql, tuple(chunk))]
+        for chunk in id_chunks(conn, person_ids):
+            where, params = one_of(conn, "person_id", chunk)
+            sql = f"{codec.PERSON_SELECT} WHERE versions IS NOT NULL AND {where}"
+            found += [codec.person_of_raw(r) for r in lookup(conn, sql, params)]
         return found
 
     def upsert_cases(self, cases: Sequence[Case]) -> None:
@@ -321,11 +319,14 @@ class SqlStore:
     def protected_among(self, candidates: Iterable[str]) -> set[str]:
         """Which of these strings are addresses a protected person lives or lived at since
         their protection began."""
-        t = PROTECTED_ADDRESSES
         found: set[str] = set()
         with self.connect() as conn:
-            for chunk in chunks(sorted(set(candidates))):
-                found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(chunk))).scalars())
+            for chunk in id_chunks(conn, sorted(set(candidates))):
+                where, params = one_of(conn, "address_id", chunk)
+                found.update(
+                    r[0]
+                    for r in lookup(conn, f"SELECT address_id FROM protected_addresses WHERE {where}", params)
+                )
         return found
 
     def active_cases_by_benefit(self) -> dict[str, int]:

@@ -13,16 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ARRAY, ColumnElement, Connection, any_, bindparam, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.bulk import chunks
+from eventfilter.adapters.sql.bulk import UNPREPARED, id_chunks, lookup, one_of
 from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     ITEMS,
     OUTBOX,
     PROCESSED,
-    PROTECTED_ADDRESSES,
     TICKS,
     WINDOWS,
 )
@@ -38,33 +37,24 @@ from eventfilter.records import BatchChanges, OpenItem
 OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
 
 
-def _marks(conn: Connection, n: int) -> str:
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    return ", ".join(mark for _ in range(n))
-
-
-def _in(conn: Connection, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-    """`column` is one of `values`, as a list of placeholders. (On PostgreSQL,
-    `= ANY(array)` looks cheaper but measured several times slower at the
-    tail: psycopg prepares it and the generic plan loses the index.)"""
-    return f"{column} IN ({_marks(conn, len(values))})", tuple(values)
-
-
 def _lookups(conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]]) -> list[Sequence[Any]]:
-    """The rows of several lookups, each `template` with `column IN (values)` in
-    its `{}`, as one statement (per `IN_CHUNK` values of each): one round trip
-    where there was one per lookup. Every template selects the same columns."""
-    parts = [(template, column, list(chunks(list(values)))) for template, column, values in arms if values]
+    """The rows of several lookups, each `template` with "`column` is one of
+    `values`" (`bulk.one_of`) in its `{}`, as one statement (per chunk of each):
+    one round trip where there was one per lookup. Every template selects the
+    same columns."""
+    parts = [
+        (template, column, list(id_chunks(conn, list(values)))) for template, column, values in arms if values
+    ]
     rows: list[Sequence[Any]] = []
     for i in range(max((len(c) for _, _, c in parts), default=0)):
         selects: list[str] = []
         params: list[Any] = []
         for template, column, cut in parts:
             if i < len(cut):
-                where, values = _in(conn, column, cut[i])
+                where, values = one_of(conn, column, cut[i])
                 selects.append(template.format(where))
                 params.extend(values)
-        rows += conn.exec_driver_sql(" UNION ALL ".join(selects), tuple(params)).all()
+        rows += lookup(conn, " UNION ALL ".join(selects), tuple(params))
     return rows
 
 
@@ -92,10 +82,10 @@ def seen(
 def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     """Of these event ids, those already decided, with the person each was about."""
     found: dict[str, str] = {}
-    for chunk in chunks(sorted(set(event_ids))):
-        where, params = _in(conn, "event_id", chunk)
+    for chunk in id_chunks(conn, sorted(set(event_ids))):
+        where, params = one_of(conn, "event_id", chunk)
         sql = f"SELECT event_id, person_id FROM processed_events WHERE {where}"
-        found.update((r[0], r[1]) for r in conn.exec_driver_sql(sql, params))
+        found.update((r[0], r[1]) for r in lookup(conn, sql, params))
     return found
 
 
@@ -106,11 +96,10 @@ def _wanted(values: Iterable[str | None]) -> list[str]:
 
 def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
     found = []
-    for chunk in chunks(_wanted(ids)):
-        where, params = _in(conn, "person_id", chunk)
+    for chunk in id_chunks(conn, _wanted(ids)):
+        where, params = one_of(conn, "person_id", chunk)
         found += [
-            codec.person_of_raw(r)
-            for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params)
+            codec.person_of_raw(r) for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params)
         ]
     return found
 
@@ -146,10 +135,10 @@ def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = Fa
     if conn.dialect.name == "postgresql":
         lock = " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
     out = []
-    for chunk in chunks(sorted(case_ids)):
-        where, params = _in(conn, "case_id", chunk)
+    for chunk in id_chunks(conn, sorted(case_ids)):
+        where, params = one_of(conn, "case_id", chunk)
         sql = f"SELECT {', '.join(codec.CASE_COLUMNS)} FROM cases WHERE {where} ORDER BY case_id{lock}"
-        out += [codec.case_of_raw(r) for r in conn.exec_driver_sql(sql, params)]
+        out += [codec.case_of_raw(r) for r in lookup(conn, sql, params)]
     return out
 
 
@@ -175,9 +164,9 @@ def case_persons(
         | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
         | set(moving_to)
     )
-    for chunk in chunks(addresses):
-        where, params = _in(conn, "address_id", chunk)
-        for r in conn.exec_driver_sql(f"{codec.PERSON_SELECT} WHERE {where}", params):
+    for chunk in id_chunks(conn, addresses):
+        where, params = one_of(conn, "address_id", chunk)
+        for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params):
             if r[0] not in have and r[0] not in new:
                 p = codec.person_of_raw(r)
                 new[p.person_id] = p
@@ -186,18 +175,20 @@ def case_persons(
 
 def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
     """Which of these addresses a protected person lives or lived at since their protection began."""
-    t = PROTECTED_ADDRESSES
     found: set[str] = set()
-    for chunk in chunks(sorted(set(addresses))):
-        found.update(conn.execute(select(t.c.address_id).where(t.c.address_id.in_(list(chunk)))).scalars())
+    for chunk in id_chunks(conn, sorted(set(addresses))):
+        where, params = one_of(conn, "address_id", chunk)
+        found.update(
+            r[0] for r in lookup(conn, f"SELECT address_id FROM protected_addresses WHERE {where}", params)
+        )
     return found
 
 
 def windows(conn: Connection, case_ids: Sequence[str]) -> list[Window]:
     out = []
-    for chunk in chunks(list(case_ids)):
-        where, params = _in(conn, "case_id", chunk)
-        rows = conn.exec_driver_sql(f"SELECT body FROM windows WHERE {where}", params)
+    for chunk in id_chunks(conn, list(case_ids)):
+        where, params = one_of(conn, "case_id", chunk)
+        rows = lookup(conn, f"SELECT body FROM windows WHERE {where}", params)
         out += [Window.from_dict(codec.json_column(r[0])) for r in rows]
     return out
 
@@ -218,12 +209,20 @@ def all_windows(conn: Connection, limit: int) -> list[str]:
     ]
 
 
+def _among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`bulk.one_of` for a SQLAlchemy query: `= ANY(array)` on PostgreSQL."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
     out: dict[str, OpenItem] = {}
-    for chunk in chunks(list(case_ids)):
-        rows = conn.execute(
-            select(ITEMS).where(ITEMS.c.status == ItemStatus.OPEN.value, ITEMS.c.case_id.in_(list(chunk)))
-        ).mappings()
+    for chunk in id_chunks(conn, list(case_ids)):
+        query = select(ITEMS).where(
+            ITEMS.c.status == ItemStatus.OPEN.value, _among(conn, ITEMS.c.case_id, chunk)
+        )
+        rows = conn.execute(query, execution_options=UNPREPARED).mappings()
         for r in rows:
             out[r["case_id"]] = OpenItem(
                 r["case_id"],
@@ -238,10 +237,11 @@ def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]
 
 def effects(conn: Connection, event_ids: Sequence[str]) -> dict[str, Effect]:
     found: dict[str, Effect] = {}
-    for chunk in chunks(list(event_ids)):
-        rows = conn.execute(
-            select(PROCESSED.c.event_id, PROCESSED.c.effects).where(PROCESSED.c.event_id.in_(list(chunk)))
+    for chunk in id_chunks(conn, list(event_ids)):
+        query = select(PROCESSED.c.event_id, PROCESSED.c.effects).where(
+            _among(conn, PROCESSED.c.event_id, chunk)
         )
+        rows = conn.execute(query, execution_options=UNPREPARED)
         found.update({r.event_id: codec.effect_of(r.event_id, r.effects) for r in rows})
     return found
 
@@ -351,9 +351,9 @@ class SqlUnitOfWork:
     def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
         if not benefits:
             return []
-        where, params = _in(self.conn, "benefit", list(benefits))
+        where, params = one_of(self.conn, "benefit", list(benefits))
         sql = f"SELECT case_id FROM cases WHERE in_active_set AND {where}"
-        return sorted(r[0] for r in self.conn.exec_driver_sql(sql, params))
+        return sorted(r[0] for r in lookup(self.conn, sql, params))
 
     def write(self, changes: BatchChanges) -> None:
         self.store.write_changes(self.conn, changes)
