@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, any_, bindparam, select
+from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, cast, literal, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.bulk import UNPREPARED, id_chunks, lookup, one_of
+from eventfilter.adapters.sql.bulk import UNPREPARED, id_chunks, lookup, one_of, text_array
 from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     ITEMS,
@@ -209,10 +209,10 @@ def all_windows(conn: Connection, limit: int) -> list[str]:
     ]
 
 
-def _among(conn: Connection, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+def _among(conn: Connection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
     """`bulk.one_of` for a SQLAlchemy query: `= ANY(array)` on PostgreSQL."""
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(cast(literal(text_array(values)), ARRAY(Text)))
     return column.in_(list(values))
 
 
