@@ -33,3 +33,14 @@ def test_a_message_id_with_control_characters_is_kept_as_its_hash() -> None:
         key = message_key(unsafe)
         assert key is not None and key.startswith("blake2b:") and key == message_key(unsafe)
     assert message_key("a\x00b") != message_key("a\x00c")
+
+
+def test_the_marital_statuses_are_the_same_words_in_the_contract_and_the_core() -> None:
+    """The contract's models spell them as a Literal (pydantic's schema), the core as
+    the set a caseworker's correction and the fast parser check against: one list."""
+    from typing import get_args
+
+    from eventfilter.core.facts import MARITAL_STATUSES
+    from eventfilter.formats.models import MaritalStatus
+
+    assert frozenset(get_args(MaritalStatus)) == MARITAL_STATUSES

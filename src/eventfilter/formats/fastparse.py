@@ -16,12 +16,12 @@ import hashlib
 import re
 from datetime import date, datetime
 from sys import intern
-from typing import Any, get_args
+from typing import Any
 
 import orjson
 
 from eventfilter.core import events as ev
-from eventfilter.formats.models import MaritalStatus
+from eventfilter.core.facts import MARITAL_STATUSES
 from eventfilter.formats.patterns import COUNTRY, MONTH, MUNICIPALITY_MAX, TEXT_MAX, TYPE_MAX
 
 # ASCII digits only: `\d` also takes other scripts' digits (٢٠٢٦), which int() reads
@@ -33,7 +33,6 @@ _COUNTRY = re.compile(COUNTRY + r"\Z")
 _TYPED = frozenset(
     {"address_change", "marital_status_change", "birth", "income_change", "protected_address", "correction"}
 )
-_STATUSES = frozenset(get_args(MaritalStatus))
 _DAYS: dict[str, date] = {}
 _STAMPS: dict[str, str] = {}  # seen recorded_at -> the core's form (a feed repeats its seconds)
 _MISSING = object()
@@ -223,7 +222,7 @@ def _marital(data: Any) -> tuple[ev.EventData, str] | None:
         return None
     status, partner = data.get("status"), data.get("partner_id")
     partner_json = _partner(partner)
-    if type(status) is not str or status not in _STATUSES or partner_json is None:
+    if type(status) is not str or status not in MARITAL_STATUSES or partner_json is None:
         return None
     return ev.MaritalData(status, partner), f'{{"status":"{status}","partner_id":{partner_json}}}'
 

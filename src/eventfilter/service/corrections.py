@@ -11,7 +11,7 @@ from datetime import date
 
 from eventfilter.core.facts import MARITAL_STATUSES, Person, Value
 from eventfilter.errors import Malformed, UsageError
-from eventfilter.formats.patterns import CONTROL, MUNICIPALITY_MAX, TEXT_MAX
+from eventfilter.formats.patterns import CONTROL, COUNTRY, MUNICIPALITY_MAX, PERSON_ID, TEXT_MAX
 from eventfilter.plausibility import Horizon, check_person
 
 CORRECTABLE = (
@@ -25,8 +25,8 @@ CORRECTABLE = (
     "birth_date",
     "alive",
 )
-_PERSON_ID = re.compile(r"[0-9A-Za-z-]{1,64}\Z")
-_COUNTRY = re.compile(r"[A-Z]{2}\Z")
+_PERSON_ID = re.compile(PERSON_ID + r"\Z")
+_COUNTRY = re.compile(COUNTRY + r"\Z")
 
 
 @dataclass(frozen=True)
