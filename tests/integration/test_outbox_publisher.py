@@ -306,3 +306,30 @@ def test_a_round_that_finds_the_outbox_claimed_elsewhere_tries_again(pg_database
     until(lambda: len(payments.received) == 4, "the round tried again")
     assert publisher.close()
     assert [m.message_id for m in payments.received] == ids
+
+
+def test_the_outbox_is_claimed_and_emptied_in_the_order_it_was_filled(db_url: str, clock: Clock) -> None:
+    from eventfilter.records import BatchChanges
+
+    app = app_for(db_url, clock)
+
+    def add(*ids: str) -> None:
+        changes = BatchChanges(at=app.clock())
+        changes.outbox += [OutMessage("decision.pass.kontanthjaelp", i, b"{}") for i in ids]
+        with app.store.unit_of_work() as uow:
+            uow.write(changes)
+
+    add("a", "b", "c")
+    add("d")
+    with app.store.unit_of_work() as uow:
+        claimed = uow.claim_outbox(2) or []
+    assert [m.message_id for _, m in claimed] == ["a", "b"]
+    with app.store.unit_of_work() as uow:
+        uow.delete_outbox(claimed[-1][0])
+    assert waiting(app.store) == ["c", "d"]
+    add("e")
+    with app.store.unit_of_work() as uow:
+        rest = uow.claim_outbox(10) or []
+        uow.delete_outbox(rest[1][0])  # up to d: e stays
+    assert [m.message_id for _, m in rest] == ["c", "d", "e"]
+    assert waiting(app.store) == ["e"]

@@ -82,7 +82,8 @@ class Tables:
     holds: list[Hold] = field(default_factory=list)
     audit: list[tuple[str | None, AuditView]] = field(default_factory=list)  # (case, entry)
     dead: dict[tuple[str, str, str], DeadLetterView] = field(default_factory=dict)
-    outbox: dict[int, OutMessage] = field(default_factory=dict)
+    outbox: dict[int, OutMessage] = field(default_factory=dict)  # by seq, in the order added
+    last_outbox_seq: int = 0  # counts up (a max over the outbox was one pass per message added)
     protected: set[str] = field(default_factory=set)
     caseworkers: dict[str, Caseworker] = field(default_factory=dict)
     passwords: dict[str, str] = field(default_factory=dict)
@@ -194,7 +195,8 @@ def apply(t: Tables, b: BatchChanges, seq: Iterator[int]) -> None:
         )
         t.audit.append((e.case_id, entry))
     for m in b.outbox:
-        t.outbox[max(t.outbox, default=0) + 1] = m
+        t.last_outbox_seq += 1
+        t.outbox[t.last_outbox_seq] = m
     if b.ticked_through is not None:
         t.ticked_through = b.ticked_through
 

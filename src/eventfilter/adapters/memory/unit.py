@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from itertools import islice, takewhile
 from typing import TYPE_CHECKING
 
 from eventfilter.core.facts import Case, Effect, Person
@@ -155,12 +156,13 @@ class MemoryUnitOfWork:
         self.actions.append(confirm)
 
     def claim_outbox(self, limit: int) -> list[tuple[int, OutMessage]] | None:
-        return sorted(self.t.outbox.items())[:limit]
+        return list(islice(self.t.outbox.items(), limit))  # added in the order of their seq
 
     def delete_outbox(self, up_to: int) -> None:
         def delete() -> None:
-            for k in [k for k in self.t.outbox if k <= up_to]:
-                del self.t.outbox[k]
+            outbox = self.t.outbox
+            for seq in list(takewhile(lambda k: k <= up_to, outbox)):  # in the order of their seq
+                del outbox[seq]
 
         self.actions.append(delete)
 
