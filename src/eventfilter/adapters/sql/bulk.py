@@ -170,7 +170,7 @@ def update(conn: Connection, table: str, key: str, columns: Sequence[str], rows:
     conn.exec_driver_sql(sql, in_key_order(rows, len(columns)))
 
 
-def delete(conn: Connection, table: str, key: str, keys: Sequence[Any]) -> None:
+def delete(conn: Connection, table: str, key: str, keys: Sequence[str]) -> None:
     """Delete the rows with these keys. SQLite: one statement run per key, in key
     order. PostgreSQL: `one_of`, unprepared. Either way as driver SQL: made
     with SQLAlchemy's `delete().where(in_())`, each chunk was compiled anew (1,400
