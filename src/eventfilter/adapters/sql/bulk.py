@@ -26,7 +26,8 @@ IN_CHUNK = 500  # ids per IN (...) lookup (SQLite)
 ARRAY_CHUNK = 10_000
 # The execution option that runs a statement unprepared on PostgreSQL (see
 # `connection._unprepared`).
-UNPREPARED: dict[str, Any] = {"eventfilter_unprepared": True}
+UNPREPARED_OPTION = "eventfilter_unprepared"
+UNPREPARED: dict[str, Any] = {UNPREPARED_OPTION: True}
 # PostgreSQL: fewer rows than this are upserted or updated by one statement run per
 # row (psycopg pipelines and prepares it) rather than through a temporary table.
 # Each temporary table is created, filled, read and dropped again: four statements

@@ -55,7 +55,7 @@ def _unprepared(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     """PostgreSQL: run a statement given the execution option `bulk.UNPREPARED`
     without preparing it (psycopg prepares a statement run five times). True: it
     ran here; False: SQLAlchemy runs it as usual."""
-    if context is None or not context.execution_options.get("eventfilter_unprepared"):
+    if context is None or not context.execution_options.get(bulk.UNPREPARED_OPTION):
         return False
     cursor.execute(statement, parameters, prepare=False)
     return True
