@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, cast, literal
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -68,6 +68,13 @@ def text_array(values: Sequence[str]) -> str:
     with backslash and double quote escaped by a backslash (so a comma, a brace
     or the word NULL stays a value). Text holds no NUL, so neither does an id."""
     return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def among(conn: Connection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+    """`one_of` for a query written with SQLAlchemy (run it with `UNPREPARED`)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(cast(literal(text_array(values)), ARRAY(Text)))
+    return column.in_(list(values))
 
 
 def lookup(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:

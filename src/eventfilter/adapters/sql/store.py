@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
-from eventfilter.adapters.sql.bulk import chunks, id_chunks, lookup, one_of
+from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of
 from eventfilter.adapters.sql.connection import (
     aware,
     first_line,
@@ -216,12 +216,11 @@ class SqlStore:
         with self.begin() as conn:
             ids = [c.case_id for c in cases]
             kept: dict[str, tuple[Any, bool, Any]] = {}
-            for chunk in chunks(ids):
-                rows = conn.execute(
-                    select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through).where(
-                        t.c.case_id.in_(chunk)
-                    )
+            for chunk in id_chunks(conn, ids):
+                query = select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through).where(
+                    among(conn, t.c.case_id, chunk)
                 )
+                rows = conn.execute(query, execution_options=UNPREPARED)
                 kept.update(
                     {r.case_id: (r.hold_event_ids, bool(r.in_active_set), r.ticked_through) for r in rows}
                 )

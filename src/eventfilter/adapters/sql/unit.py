@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, cast, literal, select
+from sqlalchemy import Connection, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.bulk import UNPREPARED, id_chunks, lookup, one_of, text_array
+from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of
 from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     ITEMS,
@@ -209,18 +209,11 @@ def all_windows(conn: Connection, limit: int) -> list[str]:
     ]
 
 
-def _among(conn: Connection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
-    """`bulk.one_of` for a SQLAlchemy query: `= ANY(array)` on PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(cast(literal(text_array(values)), ARRAY(Text)))
-    return column.in_(list(values))
-
-
 def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
     out: dict[str, OpenItem] = {}
     for chunk in id_chunks(conn, list(case_ids)):
         query = select(ITEMS).where(
-            ITEMS.c.status == ItemStatus.OPEN.value, _among(conn, ITEMS.c.case_id, chunk)
+            ITEMS.c.status == ItemStatus.OPEN.value, among(conn, ITEMS.c.case_id, chunk)
         )
         rows = conn.execute(query, execution_options=UNPREPARED).mappings()
         for r in rows:
@@ -239,7 +232,7 @@ def effects(conn: Connection, event_ids: Sequence[str]) -> dict[str, Effect]:
     found: dict[str, Effect] = {}
     for chunk in id_chunks(conn, list(event_ids)):
         query = select(PROCESSED.c.event_id, PROCESSED.c.effects).where(
-            _among(conn, PROCESSED.c.event_id, chunk)
+            among(conn, PROCESSED.c.event_id, chunk)
         )
         rows = conn.execute(query, execution_options=UNPREPARED)
         found.update({r.event_id: codec.effect_of(r.event_id, r.effects) for r in rows})
