@@ -84,6 +84,14 @@ def lookup(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:
     return list(conn.exec_driver_sql(sql, params, execution_options=UNPREPARED).all())
 
 
+def rows_where(conn: Connection, template: str, column: str, values: Sequence[str]) -> Iterator[Row]:
+    """The rows of `template` with "`column` is one of `values`" (`one_of`) in
+    its `{}`, a statement per chunk of `values` (`id_chunks`)."""
+    for chunk in id_chunks(conn, values):
+        where, params = one_of(conn, column, chunk)
+        yield from lookup(conn, template.format(where), params)
+
+
 def encode(value: Any) -> str:
     """Compact UTF-8 JSON text. orjson: a national replay encodes millions of
     evaluations and reasons, and the standard encoder took a tenth of its time."""

@@ -15,6 +15,9 @@ PERSON_SELECT = (
     "SELECT person_id, birth_date, alive, address_id, municipality_code, country, marital_status,"
     " partner_id, parent_ids, monthly_income, income_period, protected_address, versions FROM persons"
 )
+# lookups by a list of ids (`bulk.rows_where` fills in the condition)
+PERSONS_WHERE = PERSON_SELECT + " WHERE {}"
+PROTECTED_WHERE = "SELECT address_id FROM protected_addresses WHERE {}"
 
 
 PERSON_SELECT_AS_P = (

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
-from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of
+from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, rows_where
+from eventfilter.adapters.sql.codec import PERSONS_WHERE, PROTECTED_WHERE
 from eventfilter.adapters.sql.connection import (
     aware,
     first_line,
@@ -108,15 +109,8 @@ class SqlStore:
     # -- loading for the engine ----------------------------------------------
     def load_persons(self, person_ids: Sequence[str]) -> list[Person]:
         """These persons, those the store has."""
-        found = []
         with self.connect() as conn:
-            for chunk in id_chunks(conn, person_ids):
-                where, params = one_of(conn, "person_id", chunk)
-                found += [
-                    codec.person_of_raw(r)
-                    for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params)
-                ]
-        return found
+            return [codec.person_of_raw(r) for r in rows_where(conn, PERSONS_WHERE, "person_id", person_ids)]
 
     def load_cases(self, case_ids: Sequence[str] | None = None) -> CaseBook:
         """The case book: all cases, or these."""
@@ -130,10 +124,8 @@ class SqlStore:
                         book.add(codec.case_of_raw(r))
                 return book
             book = CaseBook()
-            for chunk in id_chunks(conn, list(case_ids)):
-                where, params = one_of(conn, "case_id", chunk)
-                for row in lookup(conn, f"{select_all} WHERE {where}", params):
-                    book.add(codec.case_of_raw(row))
+            for row in rows_where(conn, select_all + " WHERE {}", "case_id", list(case_ids)):
+                book.add(codec.case_of_raw(row))
             return book
 
     @contextmanager
@@ -202,12 +194,8 @@ class SqlStore:
 
     @staticmethod
     def _persons_set_by_events(conn: Connection, person_ids: Sequence[str]) -> list[Person]:
-        found = []
-        for chunk in id_chunks(conn, person_ids):
-            where, params = one_of(conn, "person_id", chunk)
-            sql = f"{codec.PERSON_SELECT} WHERE versions IS NOT NULL AND {where}"
-            found += [codec.person_of_raw(r) for r in lookup(conn, sql, params)]
-        return found
+        sql = codec.PERSON_SELECT + " WHERE versions IS NOT NULL AND {}"
+        return [codec.person_of_raw(r) for r in rows_where(conn, sql, "person_id", person_ids)]
 
     def upsert_cases(self, cases: Sequence[Case]) -> None:
         """Update by id; an open eventfilter hold, the active-set flag and the case's
@@ -318,15 +306,8 @@ class SqlStore:
     def protected_among(self, candidates: Iterable[str]) -> set[str]:
         """Which of these strings are addresses a protected person lives or lived at since
         their protection began."""
-        found: set[str] = set()
         with self.connect() as conn:
-            for chunk in id_chunks(conn, sorted(set(candidates))):
-                where, params = one_of(conn, "address_id", chunk)
-                found.update(
-                    r[0]
-                    for r in lookup(conn, f"SELECT address_id FROM protected_addresses WHERE {where}", params)
-                )
-        return found
+            return {r[0] for r in rows_where(conn, PROTECTED_WHERE, "address_id", sorted(set(candidates)))}
 
     def active_cases_by_benefit(self) -> dict[str, int]:
         """Cases in the active set, by benefit: the payments a filter could pause."""

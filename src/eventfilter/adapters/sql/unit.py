@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of
+from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of, rows_where
+from eventfilter.adapters.sql.codec import PERSONS_WHERE, PROTECTED_WHERE
 from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
     ITEMS,
@@ -81,12 +82,8 @@ def seen(
 
 def event_persons(conn: Connection, event_ids: Sequence[str]) -> dict[str, str]:
     """Of these event ids, those already decided, with the person each was about."""
-    found: dict[str, str] = {}
-    for chunk in id_chunks(conn, sorted(set(event_ids))):
-        where, params = one_of(conn, "event_id", chunk)
-        sql = f"SELECT event_id, person_id FROM processed_events WHERE {where}"
-        found.update((r[0], r[1]) for r in lookup(conn, sql, params))
-    return found
+    sql = "SELECT event_id, person_id FROM processed_events WHERE {}"
+    return {r[0]: r[1] for r in rows_where(conn, sql, "event_id", sorted(set(event_ids)))}
 
 
 def _wanted(values: Iterable[str | None]) -> list[str]:
@@ -95,13 +92,7 @@ def _wanted(values: Iterable[str | None]) -> list[str]:
 
 
 def persons(conn: Connection, ids: Iterable[str]) -> list[Person]:
-    found = []
-    for chunk in id_chunks(conn, _wanted(ids)):
-        where, params = one_of(conn, "person_id", chunk)
-        found += [
-            codec.person_of_raw(r) for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params)
-        ]
-    return found
+    return [codec.person_of_raw(r) for r in rows_where(conn, PERSONS_WHERE, "person_id", _wanted(ids))]
 
 
 ACTIVE_CASES = "SELECT case_id FROM cases WHERE in_active_set AND {}"
@@ -134,12 +125,8 @@ def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = Fa
     lock = ""
     if conn.dialect.name == "postgresql":
         lock = " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
-    out = []
-    for chunk in id_chunks(conn, sorted(case_ids)):
-        where, params = one_of(conn, "case_id", chunk)
-        sql = f"SELECT {', '.join(codec.CASE_COLUMNS)} FROM cases WHERE {where} ORDER BY case_id{lock}"
-        out += [codec.case_of_raw(r) for r in lookup(conn, sql, params)]
-    return out
+    sql = f"SELECT {', '.join(codec.CASE_COLUMNS)} FROM cases WHERE {{}} ORDER BY case_id{lock}"
+    return [codec.case_of_raw(r) for r in rows_where(conn, sql, "case_id", sorted(case_ids))]
 
 
 def case_persons(
@@ -164,33 +151,21 @@ def case_persons(
         | {c.dwelling_address_id for c in cases if c.dwelling_address_id}
         | set(moving_to)
     )
-    for chunk in id_chunks(conn, addresses):
-        where, params = one_of(conn, "address_id", chunk)
-        for r in lookup(conn, f"{codec.PERSON_SELECT} WHERE {where}", params):
-            if r[0] not in have and r[0] not in new:
-                p = codec.person_of_raw(r)
-                new[p.person_id] = p
+    for r in rows_where(conn, PERSONS_WHERE, "address_id", addresses):
+        if r[0] not in have and r[0] not in new:
+            p = codec.person_of_raw(r)
+            new[p.person_id] = p
     return list(new.values())
 
 
 def protected_among(conn: Connection, addresses: Iterable[str]) -> set[str]:
     """Which of these addresses a protected person lives or lived at since their protection began."""
-    found: set[str] = set()
-    for chunk in id_chunks(conn, sorted(set(addresses))):
-        where, params = one_of(conn, "address_id", chunk)
-        found.update(
-            r[0] for r in lookup(conn, f"SELECT address_id FROM protected_addresses WHERE {where}", params)
-        )
-    return found
+    return {r[0] for r in rows_where(conn, PROTECTED_WHERE, "address_id", sorted(set(addresses)))}
 
 
 def windows(conn: Connection, case_ids: Sequence[str]) -> list[Window]:
-    out = []
-    for chunk in id_chunks(conn, list(case_ids)):
-        where, params = one_of(conn, "case_id", chunk)
-        rows = lookup(conn, f"SELECT body FROM windows WHERE {where}", params)
-        out += [Window.from_dict(codec.json_column(r[0])) for r in rows]
-    return out
+    rows = rows_where(conn, "SELECT body FROM windows WHERE {}", "case_id", case_ids)
+    return [Window.from_dict(codec.json_column(r[0])) for r in rows]
 
 
 def due_windows(conn: Connection, opened_before: float, limit: int) -> list[str]:
@@ -344,9 +319,7 @@ class SqlUnitOfWork:
     def benefit_cases(self, benefits: Sequence[str]) -> list[str]:
         if not benefits:
             return []
-        where, params = one_of(self.conn, "benefit", list(benefits))
-        sql = f"SELECT case_id FROM cases WHERE in_active_set AND {where}"
-        return sorted(r[0] for r in lookup(self.conn, sql, params))
+        return sorted(r[0] for r in rows_where(self.conn, ACTIVE_CASES, "benefit", benefits))
 
     def write(self, changes: BatchChanges) -> None:
         self.store.write_changes(self.conn, changes)
