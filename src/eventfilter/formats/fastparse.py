@@ -22,7 +22,7 @@ import orjson
 
 from eventfilter.core import events as ev
 from eventfilter.core.facts import MARITAL_STATUSES
-from eventfilter.formats.patterns import COUNTRY, MONTH, MUNICIPALITY_MAX, TEXT_MAX, TYPE_MAX
+from eventfilter.formats.patterns import COUNTRY, MONTH, MUNICIPALITY_MAX, PERSON_ID_MAX, TEXT_MAX, TYPE_MAX
 
 # ASCII digits only: `\d` also takes other scripts' digits (٢٠٢٦), which int() reads
 # and the contract refuses
@@ -45,8 +45,8 @@ def _plain(text: str) -> bool:
 
 
 def _person(text: str) -> bool:
-    """[0-9A-Za-z-]{1,64}"""
-    if not 0 < len(text) <= 64 or not text.isascii():
+    """patterns.PERSON_ID"""
+    if not 0 < len(text) <= PERSON_ID_MAX or not text.isascii():
         return False
     rest = text.replace("-", "")
     return rest.isalnum() or rest == ""

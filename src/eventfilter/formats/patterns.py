@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-PERSON_ID = r"[0-9A-Za-z-]{1,64}"
+PERSON_ID_MAX = 64  # a person's id (the store's columns are made to it)
+PERSON_ID = rf"[0-9A-Za-z-]{{1,{PERSON_ID_MAX}}}"
 MONTH = r"[0-9]{4}-(0[1-9]|1[0-2])"
 COUNTRY = r"[A-Z]{2}"
 # No control characters in any text eventfilter stores (PostgreSQL refuses NUL

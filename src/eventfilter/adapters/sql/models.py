@@ -29,11 +29,13 @@ from eventfilter.formats.patterns import (
     BENEFIT_MAX,
     CASEWORKER_ID_MAX,
     MUNICIPALITY_MAX,
+    PERSON_ID_MAX,
     RULE_PACK_MAX,
     TEXT_MAX,
     TYPE_MAX,
 )
 
+PersonId = String(PERSON_ID_MAX)  # formats.patterns.PERSON_ID
 Benefit = String(BENEFIT_MAX)  # a rule pack's benefit (formats.patterns.BENEFIT)
 CaseworkerId = String(CASEWORKER_ID_MAX)  # a caseworker, or who acted
 
@@ -57,14 +59,14 @@ class PersonRow(Base):
 
     __tablename__ = "persons"
     __table_args__ = ({"sqlite_with_rowid": False},)
-    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(PersonId, primary_key=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
     alive: Mapped[bool] = mapped_column(Boolean, default=True)
     address_id: Mapped[str | None] = mapped_column(Id, index=True)  # who lives at a dwelling
     municipality_code: Mapped[str | None] = mapped_column(String(MUNICIPALITY_MAX))
     country: Mapped[str | None] = mapped_column(String(2))
     marital_status: Mapped[str | None] = mapped_column(String(30))
-    partner_id: Mapped[str | None] = mapped_column(String(64), index=True)  # who names someone as partner
+    partner_id: Mapped[str | None] = mapped_column(PersonId, index=True)  # who names someone as partner
     parent_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     monthly_income: Mapped[float | None] = mapped_column(Float)
     income_period: Mapped[str | None] = mapped_column(String(7))
@@ -76,7 +78,7 @@ class CaseRow(Base):
     __tablename__ = "cases"
     case_id: Mapped[str] = mapped_column(Id, primary_key=True)
     benefit: Mapped[str] = mapped_column(Benefit)
-    beneficiary_id: Mapped[str] = mapped_column(String(64), index=True)
+    beneficiary_id: Mapped[str] = mapped_column(PersonId, index=True)
     municipality_code: Mapped[str] = mapped_column(String(MUNICIPALITY_MAX), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     dwelling_address_id: Mapped[str | None] = mapped_column(Id, index=True)
@@ -103,7 +105,7 @@ class ProcessedEventRow(Base):
     )
     event_id: Mapped[str] = mapped_column(Id, primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(32))
-    person_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(PersonId)
     type: Mapped[str] = mapped_column(String(TYPE_MAX))
     effective_date: Mapped[date] = mapped_column(Date)
     effects: Mapped[list[Any] | None] = mapped_column(NullableJSON)
@@ -131,7 +133,7 @@ class DecisionRow(Base):
     decision_id: Mapped[str] = mapped_column(String(40), unique=True)
     case_id: Mapped[str | None] = mapped_column(Id, index=True)
     benefit: Mapped[str | None] = mapped_column(Benefit)
-    person_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str] = mapped_column(PersonId)
     outcome: Mapped[str] = mapped_column(String(10))
     effective_date: Mapped[date] = mapped_column(Date)
     event_ids: Mapped[list[Any]] = mapped_column(JSON)
