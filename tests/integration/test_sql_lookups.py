@@ -165,3 +165,40 @@ def test_the_cases_an_event_may_touch_are_one_statement(app: Any) -> None:
         assert (found, statements) == (expected, 1), asked
     found, statements = _counted(app, lookup([], [], []))
     assert (found, statements) == ([], 0)
+
+
+def test_an_array_of_ids_is_read_once_per_statement_on_postgresql(app: Any) -> None:
+    """The array's text is turned into an array once, when the statement is
+    planned, for the lookups written with SQLAlchemy as for the others: typed
+    `::VARCHAR`, it was turned again for every row tested (`::cstring` in the
+    plan), 25 ms for a stream batch's 800 case ids against 283 review items."""
+    if not _postgres(app):
+        pytest.skip("PostgreSQL's plans")
+    from sqlalchemy import select
+
+    from eventfilter.adapters.sql.bulk import UNPREPARED, among, one_of
+    from eventfilter.adapters.sql.models import ITEMS, PROCESSED
+
+    with app.store.unit_of_work() as uow:
+        conn = uow.conn
+        open_items = among(conn, ITEMS.c.case_id, ["CA", "CE"])
+        queries = [
+            select(ITEMS.c.item_id).where(ITEMS.c.status == "open", open_items),
+            select(PROCESSED.c.effects).where(among(conn, PROCESSED.c.event_id, ["e1", "e2"])),
+        ]
+        plans = []
+        for query in queries:
+            compiled = query.compile(dialect=conn.dialect)
+            explain = f"EXPLAIN VERBOSE {compiled}"
+            plan = conn.exec_driver_sql(explain, compiled.params, execution_options=UNPREPARED)
+            plans.append(plan.scalars().all())
+        where, params = one_of(conn, "event_id", ["e1", "e2"])
+        sql = f"EXPLAIN VERBOSE SELECT event_id FROM processed_events WHERE {where}"
+        plans.append(conn.exec_driver_sql(sql, params, execution_options=UNPREPARED).scalars().all())
+    for plan in plans:
+        text = "\n".join(plan)
+        assert "'::text[]" in text and "cstring" not in text, text
+    # and the lookups still find what they did
+    with app.store.unit_of_work() as uow:
+        assert uow.open_items(["CA", "CE"]) == {}
+        assert sorted(uow.effects(["e1", "e2", "e9"])) == ["e1", "e2"]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, cast, literal
+from sqlalchemy.types import NullType
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -71,9 +72,14 @@ def text_array(values: Sequence[str]) -> str:
 
 
 def among(conn: Connection, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
-    """`one_of` for a query written with SQLAlchemy (run it with `UNPREPARED`)."""
+    """`one_of` for a query written with SQLAlchemy (run it with `UNPREPARED`).
+    The array's text goes untyped (`NullType`), as `one_of`'s `%s::text[]`: as a
+    string SQLAlchemy types it `::VARCHAR`, and PostgreSQL then turns that
+    varchar into an array again for every row it tests (`'…'::cstring::text[]`
+    in the plan). A stream batch's 800 case ids against 283 review items took
+    25 ms on the server for that; as a constant array, 0.5 ms."""
     if conn.dialect.name == "postgresql":
-        return column == any_(cast(literal(text_array(values)), ARRAY(Text)))
+        return column == any_(cast(literal(text_array(values), NullType()), ARRAY(Text)))
     return column.in_(list(values))
 
 
