@@ -58,7 +58,8 @@ class PersonRow(Base):
     """Register state: one row per person the filter knows."""
 
     __tablename__ = "persons"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    # room in each page for a person's facts updated in place (migration 0010)
+    __table_args__ = ({"sqlite_with_rowid": False, "postgresql_with": {"fillfactor": 80}},)
     person_id: Mapped[str] = mapped_column(PersonId, primary_key=True)
     birth_date: Mapped[date | None] = mapped_column(Date)
     alive: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -76,6 +77,7 @@ class PersonRow(Base):
 
 class CaseRow(Base):
     __tablename__ = "cases"
+    __table_args__ = ({"postgresql_with": {"fillfactor": 80}},)  # a case's state, updated in place (0010)
     case_id: Mapped[str] = mapped_column(Id, primary_key=True)
     benefit: Mapped[str] = mapped_column(Benefit)
     beneficiary_id: Mapped[str] = mapped_column(PersonId, index=True)
