@@ -165,6 +165,12 @@ def test_the_cases_an_event_may_touch_are_one_statement(app: Any) -> None:
         assert (found, statements) == (expected, 1), asked
     found, statements = _counted(app, lookup([], [], []))
     assert (found, statements) == ([], 0)
+    # on PostgreSQL a join with each list of ids, planned without estimating each id
+    found, made = _made(app, lookup(["E"], ["D1", "D2"], ["B", "C"]))
+    ((statement, parameters),) = made
+    if _postgres(app):
+        assert statement.count("IN (SELECT unnest(%s::text[]))") == 3 and "ANY" not in statement
+        assert len(parameters) == 3
 
 
 def test_an_array_of_ids_is_read_once_per_statement_on_postgresql(app: Any) -> None:

@@ -38,11 +38,13 @@ from eventfilter.records import BatchChanges, OpenItem
 OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
 
 
-def _lookups(conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]]) -> list[Sequence[Any]]:
+def _lookups(
+    conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]], joined: bool = False
+) -> list[Sequence[Any]]:
     """The rows of several lookups, each `template` with "`column` is one of
-    `values`" (`bulk.one_of`) in its `{}`, as one statement (per chunk of each):
-    one round trip where there was one per lookup. Every template selects the
-    same columns."""
+    `values`" (`bulk.one_of`, `joined` or not) in its `{}`, as one statement
+    (per chunk of each): one round trip where there was one per lookup. Every
+    template selects the same columns."""
     parts = [
         (template, column, list(id_chunks(conn, list(values)))) for template, column, values in arms if values
     ]
@@ -52,7 +54,7 @@ def _lookups(conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]]) -
         params: list[Any] = []
         for template, column, cut in parts:
             if i < len(cut):
-                where, values = one_of(conn, column, cut[i])
+                where, values = one_of(conn, column, cut[i], joined)
                 selects.append(template.format(where))
                 params.extend(values)
         rows += lookup(conn, " UNION ALL ".join(selects), tuple(params))
@@ -115,6 +117,7 @@ def candidate_cases(
                 _wanted(named_as_partner),
             ),
         ],
+        joined=True,  # planned by its most common values, `= ANY` cost more to plan than to run
     )
     return sorted({r[0] for r in rows})
 
