@@ -34,6 +34,10 @@ class SchemaOutdated(StoreError):
     """The database schema is older than this release."""
 
 
+class SchemaNewer(StoreError):
+    """The database schema is newer than this release: a later release upgraded it."""
+
+
 class UsageError(EventFilterError):
     """A request that cannot be carried out as asked (bad argument values)."""
 

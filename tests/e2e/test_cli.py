@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from tests.e2e.conftest import Cli
@@ -172,6 +173,18 @@ def test_db_upgrade_creates_and_then_has_nothing_to_do(cli: Cli) -> None:
     assert first.returncode == 0 and "Upgraded" in first.stdout
     again = cli("db", "upgrade")
     assert "nothing to do" in again.stdout
+
+
+def test_an_older_release_refuses_a_newer_database_in_one_sentence(tmp_path: Path, cli: Cli) -> None:
+    assert cli("db", "upgrade").returncode == 0
+    with sqlite3.connect(tmp_path / "eventfilter.db") as conn:  # as a later release leaves it
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    for args in (("review", "list"), ("db", "upgrade")):
+        refused = cli(*args)
+        assert refused.returncode == 1, refused.stderr
+        one_sentence(refused.stderr)
+        assert "revision 9999, which this release does not know" in refused.stderr
+        assert "unexpectedly" not in refused.stderr
 
 
 def test_generate_writes_a_world_that_replays(tmp_path: Path, cli: Cli) -> None:

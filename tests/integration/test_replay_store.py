@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import text
 
 from eventfilter.application import App
-from eventfilter.bootstrap import bootstrap
+from eventfilter.bootstrap import bootstrap, upgrade_database
 from eventfilter.core.decision import Decision
 from eventfilter.core.pack import RulePack
-from eventfilter.errors import SchemaOutdated, StoreError
+from eventfilter.errors import SchemaNewer, SchemaOutdated, StoreError
 from eventfilter.service import queries
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
@@ -236,9 +236,26 @@ def test_an_outdated_schema_is_refused_until_upgraded(db_url: str) -> None:
     real_database_only(db_url, "it has no schema")
     app = bootstrap(db_url, clock=fixed_clock)
     with sql_store(app).begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))  # a release before this one
     with pytest.raises(SchemaOutdated, match="eventfilter db upgrade"):
         bootstrap(db_url)
+
+
+def test_a_schema_newer_than_this_release_is_refused_and_left_alone(db_url: str) -> None:
+    """An operator who went back to an older release: it can neither read nor
+    upgrade a schema a later release made, and says so (it used to say "run
+    `eventfilter db upgrade`", which then failed unexpectedly)."""
+    real_database_only(db_url, "it has no schema")
+    app = bootstrap(db_url, clock=fixed_clock)
+    with sql_store(app).begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(SchemaNewer, match="revision 9999, which this release does not know") as refused:
+        bootstrap(db_url)
+    assert "db upgrade" not in str(refused.value)
+    with pytest.raises(SchemaNewer):
+        upgrade_database(db_url)
+    with sql_store(app).connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "9999"
 
 
 def test_an_unreachable_database_is_one_sentence() -> None:

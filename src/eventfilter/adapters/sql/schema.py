@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eventfilter.adapters.sql.connection import first_line, missing_database
 from eventfilter.adapters.urls import redact_url
-from eventfilter.errors import SchemaOutdated, StoreError
+from eventfilter.errors import SchemaNewer, SchemaOutdated, StoreError
 
 if TYPE_CHECKING:
     from eventfilter.adapters.sql.store import SqlStore
@@ -40,10 +40,35 @@ def revisions(store: SqlStore) -> tuple[str | None, str]:
     return current, head
 
 
+def _newer(store: SqlStore, current: str | None, head: str) -> SchemaNewer | None:
+    """The refusal for a database whose revision this release does not know: a
+    later release upgraded it (an operator went back to an older one). Alembic
+    cannot upgrade or read it, and the tables may hold what this code would
+    misread."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    if current is None:
+        return None
+    with store.connect() as conn:
+        script = ScriptDirectory.from_config(_alembic(conn))
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return SchemaNewer(
+            f"The database schema is at revision {current}, which this release does not know"
+            f" (its newest is {head}): a newer eventfilter upgraded it; run that release,"
+            " or restore the database from before the upgrade."
+        )
+    return None
+
+
 def upgrade(store: SqlStore, revision: str = "head") -> tuple[str | None, str]:
     from alembic import command
 
     before, head = revisions(store)
+    if (newer := _newer(store, before, head)) is not None:
+        raise newer
     with store.begin() as conn:
         command.upgrade(_alembic(conn), revision)
     return before, head if revision == "head" else revision
@@ -69,6 +94,8 @@ def ensure_schema(store: SqlStore, create: bool = True) -> None:
         upgrade(store)
         return
     current, head = revisions(store)
+    if (newer := _newer(store, current, head)) is not None:
+        raise newer
     if current != head:
         raise SchemaOutdated(
             f"The database schema is at revision {current or 'none'} and this release needs {head}; "
