@@ -29,46 +29,36 @@ def _alembic(conn: Connection) -> Any:
 
 
 def revisions(store: SqlStore) -> tuple[str | None, str]:
-    """(the database's schema revision or None, this release's)."""
+    """(the database's schema revision or None, this release's). A revision this
+    release does not know is refused (`SchemaNewer`)."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    with store.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-        head = ScriptDirectory.from_config(_alembic(conn)).get_current_head()
-    assert head is not None
-    return current, head
-
-
-def _newer(store: SqlStore, current: str | None, head: str) -> SchemaNewer | None:
-    """The refusal for a database whose revision this release does not know: a
-    later release upgraded it (an operator went back to an older one). Alembic
-    cannot upgrade or read it, and the tables may hold what this code would
-    misread."""
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    if current is None:
-        return None
     with store.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
         script = ScriptDirectory.from_config(_alembic(conn))
-    try:
-        script.get_revision(current)
-    except CommandError:
-        return SchemaNewer(
-            f"The database schema is at revision {current}, which this release does not know"
-            f" (its newest is {head}): a newer eventfilter upgraded it; run that release,"
-            " or restore the database from before the upgrade."
-        )
-    return None
+    head = script.get_current_head()
+    assert head is not None
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except CommandError:
+            # a later release upgraded it (an operator went back to an older one):
+            # Alembic can neither upgrade nor read it, and its tables may hold what
+            # this code would misread
+            raise SchemaNewer(
+                f"The database schema is at revision {current}, which this release does not know"
+                f" (its newest is {head}): a newer eventfilter upgraded it; run that release,"
+                " or restore the database from before the upgrade."
+            ) from None
+    return current, head
 
 
 def upgrade(store: SqlStore, revision: str = "head") -> tuple[str | None, str]:
     from alembic import command
 
     before, head = revisions(store)
-    if (newer := _newer(store, before, head)) is not None:
-        raise newer
     with store.begin() as conn:
         command.upgrade(_alembic(conn), revision)
     return before, head if revision == "head" else revision
@@ -94,8 +84,6 @@ def ensure_schema(store: SqlStore, create: bool = True) -> None:
         upgrade(store)
         return
     current, head = revisions(store)
-    if (newer := _newer(store, current, head)) is not None:
-        raise newer
     if current != head:
         raise SchemaOutdated(
             f"The database schema is at revision {current or 'none'} and this release needs {head}; "

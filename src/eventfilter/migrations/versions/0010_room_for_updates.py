@@ -6,9 +6,9 @@ indexes. With full pages every update wrote one in each (persons has four). A
 stream batch's update of 1,600 persons' facts took 20-24 ms instead of 34-37,
 its 800 cases 7-8 ms instead of 12-13.
 
-Pages written before this keep what they hold until they are rewritten (a
-VACUUM FULL or a fresh import); new pages keep the room. SQLite has no such
-setting.
+Pages written before this keep what they hold until they are rewritten
+(`VACUUM FULL persons, cases`); pages written from then on keep the room.
+SQLite has no such setting.
 
 Revision ID: 0010
 Revises: 0009
