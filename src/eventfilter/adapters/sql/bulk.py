@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, cast, literal
+from sqlalchemy import ARRAY, ColumnElement, Connection, Select, Text, any_, cast, literal
 from sqlalchemy.types import NullType
 
 Row = tuple[Any, ...]
@@ -93,6 +93,16 @@ def among(conn: Connection, column: ColumnElement[Any], values: Sequence[str]) -
     if conn.dialect.name == "postgresql":
         return column == any_(cast(literal(text_array(values), NullType()), ARRAY(Text)))
     return column.in_(list(values))
+
+
+def rows_among(
+    conn: Connection, query: Select[Any], column: ColumnElement[Any], values: Sequence[str]
+) -> Iterator[Any]:
+    """`rows_where` for a query written with SQLAlchemy: the rows of `query` where
+    `column` is one of `values` (`among`), a statement per chunk of `values`
+    (`id_chunks`), each run unprepared."""
+    for chunk in id_chunks(conn, values):
+        yield from conn.execute(query.where(among(conn, column, chunk)), execution_options=UNPREPARED)
 
 
 def lookup(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Row]:

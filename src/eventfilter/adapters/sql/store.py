@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
-from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, rows_where
+from eventfilter.adapters.sql.bulk import rows_among, rows_where
 from eventfilter.adapters.sql.codec import PERSONS_WHERE, PROTECTED_WHERE
 from eventfilter.adapters.sql.connection import (
     aware,
@@ -203,15 +203,11 @@ class SqlStore:
         t = CASES
         with self.begin() as conn:
             ids = [c.case_id for c in cases]
-            kept: dict[str, tuple[Any, bool, Any]] = {}
-            for chunk in id_chunks(conn, ids):
-                query = select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through).where(
-                    among(conn, t.c.case_id, chunk)
-                )
-                rows = conn.execute(query, execution_options=UNPREPARED)
-                kept.update(
-                    {r.case_id: (r.hold_event_ids, bool(r.in_active_set), r.ticked_through) for r in rows}
-                )
+            query = select(t.c.case_id, t.c.hold_event_ids, t.c.in_active_set, t.c.ticked_through)
+            kept = {
+                r.case_id: (r.hold_event_ids, bool(r.in_active_set), r.ticked_through)
+                for r in rows_among(conn, query, t.c.case_id, ids)
+            }
             out = []
             for c in cases:
                 if c.case_id in kept:

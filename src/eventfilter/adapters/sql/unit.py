@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from eventfilter.adapters.sql import codec
-from eventfilter.adapters.sql.bulk import UNPREPARED, among, id_chunks, lookup, one_of, rows_where
+from eventfilter.adapters.sql.bulk import id_chunks, lookup, one_of, rows_among, rows_where
 from eventfilter.adapters.sql.codec import PERSONS_WHERE, PROTECTED_WHERE
 from eventfilter.adapters.sql.connection import aware
 from eventfilter.adapters.sql.models import (
@@ -188,33 +188,21 @@ def all_windows(conn: Connection, limit: int) -> list[str]:
 
 
 def open_items(conn: Connection, case_ids: Sequence[str]) -> dict[str, OpenItem]:
-    out: dict[str, OpenItem] = {}
-    for chunk in id_chunks(conn, list(case_ids)):
-        query = select(ITEMS).where(
-            ITEMS.c.status == ItemStatus.OPEN.value, among(conn, ITEMS.c.case_id, chunk)
+    query = select(ITEMS).where(ITEMS.c.status == ItemStatus.OPEN.value)
+    return {
+        r.case_id: OpenItem(
+            r.case_id, r.due_date, r.urgent_code, aware(r.opened_at), r.item_id, changed=False
         )
-        rows = conn.execute(query, execution_options=UNPREPARED).mappings()
-        for r in rows:
-            out[r["case_id"]] = OpenItem(
-                r["case_id"],
-                r["due_date"],
-                r["urgent_code"],
-                aware(r["opened_at"]),
-                r["item_id"],
-                changed=False,
-            )
-    return out
+        for r in rows_among(conn, query, ITEMS.c.case_id, list(case_ids))
+    }
 
 
 def effects(conn: Connection, event_ids: Sequence[str]) -> dict[str, Effect]:
-    found: dict[str, Effect] = {}
-    for chunk in id_chunks(conn, list(event_ids)):
-        query = select(PROCESSED.c.event_id, PROCESSED.c.effects).where(
-            among(conn, PROCESSED.c.event_id, chunk)
-        )
-        rows = conn.execute(query, execution_options=UNPREPARED)
-        found.update({r.event_id: codec.effect_of(r.event_id, r.effects) for r in rows})
-    return found
+    query = select(PROCESSED.c.event_id, PROCESSED.c.effects)
+    return {
+        r.event_id: codec.effect_of(r.event_id, r.effects)
+        for r in rows_among(conn, query, PROCESSED.c.event_id, list(event_ids))
+    }
 
 
 def claim_outbox(conn: Connection, limit: int) -> list[tuple[int, OutMessage]] | None:
