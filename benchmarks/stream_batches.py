@@ -27,14 +27,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine as SqlEngine
 
 from benchmarks.conftest import CACHE
+from benchmarks.stream_phases import PLACEHOLDERS  # lists of placeholders shortened alike
 from benchmarks.workloads import import_extracts, make_world
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import bootstrap
 from eventfilter.ports import Delivery
 from eventfilter.service.stream import StreamProcessor
 from tests.conftest import PG_HOST, PG_PORT
-
-PLACEHOLDERS = re.compile(r"(%s|\?|\$\d+|%\(\w+\)s)(, (%s|\?|\$\d+|%\(\w+\)s))+")
 
 
 class Statements:
