@@ -88,16 +88,29 @@ class Summary:
         return self.events_read / self.elapsed if self.elapsed > 0 else 0.0
 
     def count(self, decisions: Iterable[Decision]) -> None:
+        """Add a batch's decisions (counted in locals and added at the end: a
+        national month counts two million)."""
+        outcomes: dict[str, int] = {}
+        placed = lifted = untouched = early = 0
         for d in decisions:
-            self.outcomes[d.outcome] += 1
-            if d.hold == PLACE:
-                self.holds_placed += 1
-            elif d.hold == LIFT:
-                self.holds_lifted += 1
+            outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+            if d.hold is not None:
+                if d.hold == PLACE:
+                    placed += 1
+                elif d.hold == LIFT:
+                    lifted += 1
             if d.case_id is None:
-                self.untouched += 1
-            elif any(r.code == PARAMETERS_NOT_IN_FORCE for r in d.reasons):
-                self.not_in_force += 1
+                untouched += 1
+                continue
+            for r in d.reasons:
+                if r.code == PARAMETERS_NOT_IN_FORCE:
+                    early += 1
+                    break
+        self.outcomes.update(outcomes)
+        self.holds_placed += placed
+        self.holds_lifted += lifted
+        self.untouched += untouched
+        self.not_in_force += early
 
     def as_dict(self) -> dict[str, Any]:
         snapshots = {} if self.snapshots is None else {"snapshots_read": self.snapshots}
