@@ -58,10 +58,17 @@ def touched(
     return found
 
 
-def candidates(book: CaseBook, state: RegisterState, event: Event, effects: Mapping[str, Effect]) -> set[str]:
+def candidates(
+    book: CaseBook,
+    state: RegisterState,
+    event: Event,
+    effects: Mapping[str, Effect],
+    found: set[str] | None = None,
+) -> set[str]:
     """Every case `event` could touch, judged on the facts as they are now and on
     what the event itself says (its new address, partner or parents; for a
-    correction, the facts it restores).
+    correction, the facts it restores), added to `found` (a batch's events
+    share one set) and returned.
 
     A superset of what `touched` finds when the event is processed after
     others: a relation that an earlier event of the same batch creates was
@@ -91,21 +98,31 @@ def candidates(book: CaseBook, state: RegisterState, event: Event, effects: Mapp
                 beneficiaries.append(restored[1])  # type: ignore[arg-type]
             elif w.group is Group.BIRTH and restored:
                 beneficiaries.extend(restored[1] or ())  # type: ignore[arg-type]
+    known = state.persons
     for person_id in persons:
-        p = state.persons.get(person_id)
+        p = known.get(person_id)
         beneficiaries.append(person_id)
         beneficiaries.extend(state.claimants(person_id))
         if p is not None:
             beneficiaries.append(p.partner_id)
             beneficiaries.extend(p.parent_ids)
             addresses.append(p.address_id)
-    found: set[str] = set()
+    if found is None:
+        found = set()
+    # plain loops: most persons and addresses have no case, and this runs for
+    # every event of a batch whose cases' windows may be in the store
     of_beneficiary = book.by_beneficiary.get
     at_dwelling = book.by_dwelling.get
     for b in beneficiaries:
         if b is not None:
-            found.update(c.case_id for c in of_beneficiary(b, ()))
+            cases = of_beneficiary(b)
+            if cases:
+                for c in cases:
+                    found.add(c.case_id)
     for a in addresses:
         if a is not None:
-            found.update(c.case_id for c in at_dwelling(a, ()))
+            cases = at_dwelling(a)
+            if cases:
+                for c in cases:
+                    found.add(c.case_id)
     return found

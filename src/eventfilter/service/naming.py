@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from eventfilter.core.events import AddressData, BirthData, CorrectionData, Event, MaritalData
+from eventfilter.core.events import AddressData, BirthData, CorrectionData, Event, IncomeData, MaritalData
 from eventfilter.core.facts import Effect, Group
 from eventfilter.core.state import RegisterState
 
@@ -52,19 +52,26 @@ def candidates(
     beneficiaries: set[str] = set()
     addresses: set[str] = set()
     partners: set[str] = set()
+    known = state.persons
 
     def person(pid: str) -> None:
         beneficiaries.add(pid)
         partners.add(pid)
-        p = state.get(pid)
+        p = known.get(pid)
         if p is not None:
-            beneficiaries.update(x for x in (p.partner_id, *p.parent_ids) if x)
+            if p.partner_id:
+                beneficiaries.add(p.partner_id)
+            for x in p.parent_ids:
+                if x:
+                    beneficiaries.add(x)
             if p.address_id:
                 addresses.add(p.address_id)
 
     for e in events:
         person(e.person_id)
         data = e.data
+        if isinstance(data, IncomeData):  # most of a national batch: it names nobody else
+            continue
         if isinstance(data, AddressData | BirthData) and data.address_id:
             addresses.add(data.address_id)
         if isinstance(data, MaritalData) and data.partner_id:

@@ -263,7 +263,7 @@ class RunWorld:
             return
         need: set[str] = set()
         for e in events:
-            need.update(routing.candidates(engine.book, engine.state, e, engine.effects))
+            routing.candidates(engine.book, engine.state, e, engine.effects, need)
         need &= engine.spilled
         if need:
             self._load_windows(sorted(need))
