@@ -15,6 +15,7 @@ from eventfilter.core.engine import Engine
 from eventfilter.core.events import Event
 from eventfilter.core.facts import Case, Person
 from eventfilter.core.pack import RulePack
+from eventfilter.core.reasons import Reason
 from eventfilter.core.state import RegisterState
 from eventfilter.formats import parse_case, parse_event, parse_person
 from eventfilter.settings import default_settings_path
@@ -112,6 +113,33 @@ class World:
         found = [d for d in self.run(*events) if case_id is None or d.case_id == case_id]
         assert len(found) == 1, f"expected one decision, got {[(d.case_id, d.outcome) for d in found]}"
         return found[0]
+
+
+def bare_decision(
+    case_id: str | None,
+    outcome: str,
+    reasons: tuple[Reason, ...],
+    *,
+    benefit: str | None = None,
+    event_types: tuple[str, ...] = ("income_change",),
+    hold: str | None = None,
+) -> Decision:
+    """A decision as the engine hands it out, without evaluations: for what counts them."""
+    return Decision(
+        decision_id=f"d-{case_id}-{outcome}-{len(event_types)}",
+        event_ids=tuple(f"e{i}" for i in range(len(event_types))),
+        person_id="P",
+        case_id=case_id,
+        benefit=benefit,
+        outcome=outcome,
+        reasons=reasons,
+        before=None,
+        after=None,
+        rule_pack="default@1",
+        effective_date=date(2026, 1, 5),
+        hold=hold,
+        event_types=event_types,
+    )
 
 
 def codes(d: Decision) -> list[str]:

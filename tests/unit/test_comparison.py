@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.decision import Decision
 from eventfilter.core.reasons import Reason
+from tests.helpers import bare_decision
 
 
 def decision(
     case: str | None, benefit: str | None, outcome: str, types: tuple[str, ...], *codes: str
 ) -> Decision:
-    return Decision(
-        decision_id=f"d-{case}-{len(types)}-{outcome}",
-        event_ids=tuple(f"e{i}" for i in range(len(types))),
-        person_id="P",
-        case_id=case,
-        benefit=benefit,
-        outcome=outcome,
-        reasons=tuple(Reason(code, code, "rule", None) for code in codes),
-        before=None,
-        after=None,
-        rule_pack="default@1",
-        effective_date=date(2026, 1, 5),
-        event_types=types,
-    )
+    reasons = tuple(Reason(code, code, "rule", None) for code in codes)
+    return bare_decision(case, outcome, reasons, benefit=benefit, event_types=types)
 
 
 def test_every_touched_case_is_one_naive_pause_however_often_it_is_touched() -> None:

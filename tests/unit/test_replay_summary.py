@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from eventfilter.core.decision import LIFT, PLACE, Decision
 from eventfilter.core.reasons import Reason
 from eventfilter.core.vocabulary import Outcome
 from eventfilter.service.replay import Summary
+from tests.helpers import bare_decision
 
 EARLY = Reason("parameters_not_in_force", "dated before the parameters", "kontanthjaelp.parameters", None)
 OTHER = Reason("income_changed", "the income changed", "kontanthjaelp.income", None)
@@ -19,20 +18,7 @@ def decision(
     hold: str | None = None,
     reasons: tuple[Reason, ...] = (OTHER,),
 ) -> Decision:
-    return Decision(
-        decision_id="d-1",
-        event_ids=("e1",),
-        person_id="P1",
-        case_id=case_id,
-        benefit="kontanthjaelp" if case_id else None,
-        outcome=outcome,
-        reasons=reasons,
-        before=None,
-        after=None,
-        rule_pack="default 1",
-        effective_date=date(2026, 1, 5),
-        hold=hold,
-    )
+    return bare_decision(case_id, outcome, reasons, benefit="kontanthjaelp" if case_id else None, hold=hold)
 
 
 def test_a_summary_counts_outcomes_holds_untouched_events_and_early_decisions_over_batches() -> None:
