@@ -111,17 +111,9 @@ def candidates(
         found = set()
     # plain loops: most persons and addresses have no case, and this runs for
     # every event of a batch whose cases' windows may be in the store
-    of_beneficiary = book.by_beneficiary.get
-    at_dwelling = book.by_dwelling.get
-    for b in beneficiaries:
-        if b is not None:
-            cases = of_beneficiary(b)
-            if cases:
-                for c in cases:
-                    found.add(c.case_id)
-    for a in addresses:
-        if a is not None:
-            cases = at_dwelling(a)
+    for index, keys in ((book.by_beneficiary, beneficiaries), (book.by_dwelling, addresses)):
+        for key in keys:
+            cases = index.get(key) if key is not None else None
             if cases:
                 for c in cases:
                     found.add(c.case_id)
