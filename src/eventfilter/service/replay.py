@@ -94,11 +94,10 @@ class Summary:
         placed = lifted = untouched = early = 0
         for d in decisions:
             outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
-            if d.hold is not None:
-                if d.hold == PLACE:
-                    placed += 1
-                elif d.hold == LIFT:
-                    lifted += 1
+            if d.hold == PLACE:
+                placed += 1
+            elif d.hold == LIFT:
+                lifted += 1
             if d.case_id is None:
                 untouched += 1
                 continue
