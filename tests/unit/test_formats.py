@@ -84,6 +84,38 @@ def test_malformed_address_changes_name_the_field(change, field: str, words: str
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("1e400", "is a number beyond the range of a double (1e400)"),
+        ("-1e400", "is a number beyond the range of a double (-1e400)"),
+        ("NaN", "must be a number (NaN is not a JSON number)"),
+        ("Infinity", "must be a number (Infinity is not a JSON number)"),
+        ("-Infinity", "must be a number (-Infinity is not a JSON number)"),
+    ],
+)
+def test_a_number_json_cannot_hold_names_its_field(number: str, words: str) -> None:
+    line = json.dumps(income("X", 5)).replace('"amount": 5', f'"amount": {number}')
+    assert number in line
+    message = malformed(line)
+    assert message == f"Field 'data.amount' {words}."
+    with pytest.raises(Malformed) as exc:
+        parse_person(json.dumps(person("X", monthly_income=5)).replace(": 5", f": {number}"))
+    assert str(exc.value) == f"Field 'monthly_income' {words}."
+
+
+def test_an_unrepresentable_number_in_a_hostile_key_or_beside_other_errors() -> None:
+    # the key is shown as a dead letter shows text, and shortened
+    escaped = malformed('{"\\u001b[31m": NaN}')
+    assert escaped == "Field '\\x1b[31m' must be a number (NaN is not a JSON number)."
+    assert malformed('{"' + "k" * 100 + '": NaN}').startswith("Field '" + "k" * 36 + "...' must")
+    nested = malformed('{"a": [1, {"b": 1e999}]}')
+    assert nested == "Field 'a.1.b' is a number beyond the range of a double (1e999)."
+    # a line that is not JSON for another reason too, or not an object, says so
+    assert malformed('{"a": 1e400, "b": tru}').startswith("The line is not valid JSON (")
+    assert malformed("[1e400]").startswith("The line is not valid JSON (")
+
+
 def test_a_negative_amount_is_malformed() -> None:
     message = malformed(json.dumps(income("X", -5)))
     assert "'data.amount'" in message and "negative" in message

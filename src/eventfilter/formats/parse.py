@@ -4,6 +4,8 @@ plain sentence naming the field."""
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from datetime import UTC
 from sys import intern
 
@@ -82,8 +84,62 @@ def strict_json(raw: str | bytes) -> None:
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError as exc:
+        field = _unrepresentable_number(text)
+        if field is not None:
+            raise Malformed(field) from None
         why = exc.msg.split(":")[0]
         raise Malformed(f"The line is not valid JSON ({why} at column {exc.colno}).") from None
+
+
+class _NotANumber:
+    """Where a line holds `NaN`, `Infinity` or a number beyond a double."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _float_or_marker(text: str) -> float | _NotANumber:
+    value = float(text)
+    return value if math.isfinite(value) else _NotANumber(text)
+
+
+def _unrepresentable_number(text: str) -> str | None:
+    """The sentence for a line that would be JSON but for one number `NaN`,
+    `Infinity` or beyond a double (`1e400`), naming the field as a model's
+    error would: None for a line that is not JSON for another reason. Only
+    lines that already failed the strict parser come here."""
+    try:
+        doc = json.loads(text, parse_constant=_NotANumber, parse_float=_float_or_marker)
+    except (ValueError, RecursionError):
+        return None
+    found = _first_marker(doc, ()) if isinstance(doc, dict) else None  # else: not an object
+    if found is None:
+        return None
+    path, marker = found
+    shown = _short(marker.text)
+    field = _short(CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", ".".join(path)))
+    if marker.text.lstrip("-") in ("NaN", "Infinity"):
+        return f"Field '{field}' must be a number ({shown} is not a JSON number)."
+    return f"Field '{field}' is a number beyond the range of a double ({shown})."
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:36] + "..."
+
+
+def _first_marker(value: object, path: tuple[str, ...]) -> tuple[tuple[str, ...], _NotANumber] | None:
+    stack: list[tuple[object, tuple[str, ...]]] = [(value, path)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, _NotANumber):
+            return at, item
+        if isinstance(item, dict):
+            stack.extend((v, (*at, str(k))) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, (*at, str(i))) for i, v in reversed(list(enumerate(item))))
+    return None
 
 
 def content_hash(parsed: EventBase) -> str:
