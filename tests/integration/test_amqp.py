@@ -133,6 +133,72 @@ def test_a_batch_in_delivery_order_is_acknowledged_in_one_frame(rabbitmq: str, t
         again.close()
 
 
+def test_deliveries_come_in_while_the_consumer_is_busy_elsewhere(rabbitmq: str, topology: Topology) -> None:
+    """The connection reads on a thread of its own: a fetch that does not wait
+    at all finds what arrived while the consumer decided the batch before."""
+    lines = [json.dumps(income(f"P{i}", i, event_id=f"e{i}")).encode() for i in range(20)]
+    publish_events(rabbitmq, topology, lines)
+    broker = PikaBroker(rabbitmq, topology, prefetch=100)
+    try:
+        got: list = []  # type: ignore[type-arg]
+        deadline = time.monotonic() + 10
+        while len(got) < 20 and time.monotonic() < deadline:
+            got += broker.fetch(100, 0)  # never waits: only what is in hand already
+        assert sorted(json.loads(d.body)["event_id"] for d in got) == sorted(f"e{i}" for i in range(20))
+        broker.ack(got)
+        assert broker.lag() == 0
+    finally:
+        broker.close()
+
+
+def test_a_consumer_busy_past_two_heartbeats_keeps_its_connection(rabbitmq: str, topology: Topology) -> None:
+    """A heartbeat of 1 s: RabbitMQ closes a connection that misses two. A
+    consumer that does not call its broker for several times that (a long batch
+    on a slow database) still acknowledges what it took: nothing comes back."""
+    publish_events(rabbitmq, topology, [json.dumps(move("P", "A", event_id="m")).encode()])
+    broker = PikaBroker(rabbitmq, topology, heartbeat=1)
+    try:
+        [got] = fetch_all(broker, 1)
+        busy_until = time.monotonic() + 4
+        while time.monotonic() < busy_until:  # deciding, without a word to the broker
+            sum(range(10_000))
+        broker.ack([got])
+        assert broker.lag() == 0
+    finally:
+        broker.close()
+    again = PikaBroker(rabbitmq, topology)
+    try:
+        assert again.fetch(10, 1.0) == []  # acknowledged: not handed back
+    finally:
+        again.close()
+
+
+def test_a_consumer_cut_off_from_the_broker_learns_it_at_its_next_call(
+    rabbitmq: str, topology: Topology
+) -> None:
+    """Waiting for deliveries or idling through a database outage, the consumer
+    hears of a lost broker connection as one sentence, and closing is harmless."""
+    proxy = TcpProxy(RABBIT_HOST, 5672)
+    try:
+        url = rabbitmq.replace(f"{RABBIT_HOST}:5672", proxy.address, 1)
+        for wait in ("fetch", "idle"):
+            broker = PikaBroker(url, topology)
+            proxy.cut()
+            with pytest.raises(BrokerError) as exc:
+                if wait == "fetch":
+                    broker.fetch(10, 30)  # returns at the failure, not after 30 s
+                else:
+                    broker.idle(30)
+            assert "\n" not in str(exc.value) and "RabbitMQ at" in str(exc.value)
+            with pytest.raises(BrokerError):
+                broker.ack([])  # every later call says so too
+            broker.close()
+            broker.close()
+            proxy.restore()
+    finally:
+        proxy.close()
+
+
 def test_unacknowledged_messages_come_back_after_a_crash(rabbitmq: str, topology: Topology) -> None:
     publish_events(rabbitmq, topology, [json.dumps(move("P", "A", event_id="m")).encode()])
     first = PikaBroker(rabbitmq, topology)

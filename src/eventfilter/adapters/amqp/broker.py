@@ -3,13 +3,15 @@ senders' order, and the publisher of decisions and dead letters."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pika
 import pika.exceptions
 
+from eventfilter.adapters.amqp.loop import ConnectionLoop
 from eventfilter.adapters.amqp.topology import (
     ERROR_HEADER,
     PUBLISHED_AT,
@@ -97,7 +99,10 @@ class PikaPublisher:
 
 
 class PikaBroker:
-    """The Broker port on RabbitMQ."""
+    """The Broker port on RabbitMQ. Its connection runs on a thread of its own
+    (`ConnectionLoop`), which reads and decodes deliveries into the buffer
+    while the consumer decides the batch before; acknowledging, publishing and
+    counting are commands the caller waits for, as before."""
 
     def __init__(
         self,
@@ -108,31 +113,41 @@ class PikaBroker:
         members: int = 1,
         prefetch: int = 1000,
         standby_after: float = 10.0,
+        heartbeat: int = 30,
     ) -> None:
         self.url = url
         self.topology = topology
+        # what the connection's thread has delivered, not yet fetched: guarded by
+        # `_changed`, which is notified when it grows (or the loop ends)
+        self._changed = threading.Condition()
         self._buffer: list[Delivery] = []
         # Each partition is consumed on its own channel (delivery tags count per
         # channel). Per queue: its channel, and every tag delivered on it and not
         # yet acknowledged, in delivery order (what an acknowledgement with
         # `multiple` covers). A batch taken in the senders' order is, per queue,
         # nearly always the oldest outstanding run: one frame acknowledges it.
+        # Both are the connection's thread's alone once the loop runs.
         self._consumers: dict[str, Any] = {}
         self._unacked: dict[str, dict[int, None]] = {}
         self._prefetch = prefetch
         self._gathered = False
         self._subscribed: list[int] = []
         with broker_errors(url):
-            self._connection = open_connection(url)
+            self._connection = open_connection(url, heartbeat)
             self._channel = self._connection.channel()  # declarations and queue counts
             declare(self._channel, topology)
             self._out = self._connection.channel()
             self._out.tx_select()  # publish in batches, each one broker transaction
             own = [n for n in range(topology.partitions) if n % members == member]
             self._standby = [n for n in range(topology.partitions) if n % members != member]
-            for n in own:
-                self._subscribe(n)
+            self._subscribe_all(own)
         self._standby_at = time.monotonic() + standby_after
+        self._loop = ConnectionLoop(self._connection, self._changed)
+        self._loop.start()
+
+    def _subscribe_all(self, partitions: Sequence[int]) -> None:
+        for n in partitions:
+            self._subscribe(n)
 
     def _subscribe(self, n: int) -> None:
         queue = self.topology.partition(n)
@@ -141,43 +156,50 @@ class PikaBroker:
         channel.basic_qos(prefetch_count=self._prefetch)
         self._consumers[queue] = channel
         unacked = self._unacked[queue] = {}
+        buffer, changed = self._buffer, self._changed
 
         def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
             headers = properties.headers or {}
             published = headers.get(PUBLISHED_AT)
             unacked[method.delivery_tag] = None
-            self._buffer.append(
-                Delivery(
-                    body=body,
-                    message_id=properties.message_id,
-                    tag=method.delivery_tag,
-                    redelivered=bool(method.redelivered),
-                    queue=queue,
-                    published_at=published / 1e6 if isinstance(published, int) else None,
-                )
+            delivery = Delivery(
+                body=body,
+                message_id=properties.message_id,
+                tag=method.delivery_tag,
+                redelivered=bool(method.redelivered),
+                queue=queue,
+                published_at=published / 1e6 if isinstance(published, int) else None,
             )
+            with changed:
+                buffer.append(delivery)
+                changed.notify_all()
 
         channel.basic_consume(queue, on_message, auto_ack=False)
 
     def fetch(self, max_messages: int, max_wait: float) -> list[Delivery]:
         with broker_errors(self.url):
             if self._standby and time.monotonic() >= self._standby_at:
-                for n in self._standby:
-                    self._subscribe(n)
-                self._standby = []
-            deadline = time.monotonic() + max_wait
-            while not self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._connection.process_data_events(time_limit=min(left, 0.05))
-            if self._buffer:
-                self._connection.process_data_events(time_limit=0)  # take what has arrived meanwhile
-            if not self._gathered and any(d.redelivered for d in self._buffer):
+                standby, self._standby = self._standby, []
+                self._loop.call(lambda: self._subscribe_all(standby))
+            self._wait_for(lambda: bool(self._buffer), max_wait)
+            if not self._gathered and self._redelivered():
                 self._gather()
-        self._sort()
-        taken, self._buffer = self._buffer[:max_messages], self._buffer[max_messages:]
+            with self._changed:
+                self._sort()
+                taken = self._buffer[:max_messages]
+                del self._buffer[:max_messages]  # the same list: the callbacks append to it
         return taken
+
+    def _redelivered(self) -> bool:
+        with self._changed:
+            return any(d.redelivered for d in self._buffer)
+
+    def _wait_for(self, done: Callable[[], bool], seconds: float) -> None:
+        """Wait until `done` (read under the buffer's lock) or `seconds` have
+        passed; raise the connection's failure if its loop has ended."""
+        with self._changed:
+            self._changed.wait_for(lambda: done() or self._loop.stopped, seconds)
+        self._loop.check()
 
     def _gather(self, most: float = 5.0, settle: float = 0.25) -> None:
         """After a reconnect: wait until the broker has handed back what an
@@ -191,12 +213,16 @@ class PikaBroker:
         self._gathered = True
         until = time.monotonic() + most
         while len(self._buffer) < self._prefetch and time.monotonic() < until:
-            self._connection.process_data_events(time_limit=0.05)
-            if self._ready() == 0:
+            self._wait_to_grow(0.05)
+            if self._loop.call(self._ready) == 0:
                 held = len(self._buffer)
-                self._connection.process_data_events(time_limit=settle)
-                if len(self._buffer) == held and self._ready() == 0:
+                self._wait_to_grow(settle)
+                if len(self._buffer) == held and self._loop.call(self._ready) == 0:
                     return
+
+    def _wait_to_grow(self, seconds: float) -> None:
+        held = len(self._buffer)
+        self._wait_for(lambda: len(self._buffer) != held, seconds)
 
     def _ready(self) -> int:
         """Messages waiting for delivery in the partitions this consumer takes."""
@@ -219,43 +245,53 @@ class PikaBroker:
         for d in deliveries:
             by_queue.setdefault(d.queue, set()).add(d.tag)
         with broker_errors(self.url):
-            for queue, done in by_queue.items():
-                channel, unacked = self._consumers[queue], self._unacked[queue]
-                top = 0
-                for tag in unacked:
-                    if tag not in done:
-                        break
-                    top = tag
-                if top:
-                    channel.basic_ack(delivery_tag=top, multiple=True)
-                for tag in sorted(done):
-                    if tag > top:
-                        channel.basic_ack(delivery_tag=tag)
-                for tag in done:
-                    unacked.pop(tag, None)
+            self._loop.call(lambda: self._ack(by_queue))
+
+    def _ack(self, by_queue: dict[str, set[int]]) -> None:
+        for queue, done in by_queue.items():
+            channel, unacked = self._consumers[queue], self._unacked[queue]
+            top = 0
+            for tag in unacked:
+                if tag not in done:
+                    break
+                top = tag
+            if top:
+                channel.basic_ack(delivery_tag=top, multiple=True)
+            for tag in sorted(done):
+                if tag > top:
+                    channel.basic_ack(delivery_tag=tag)
+            for tag in done:
+                unacked.pop(tag, None)
 
     def publish(self, messages: Sequence[OutMessage]) -> None:
-        send_in_transaction(self.url, self._out, self.topology, messages)
+        with broker_errors(self.url):
+            self._loop.call(lambda: send_in_transaction(self.url, self._out, self.topology, messages))
 
     def lag(self) -> int | None:
         with broker_errors(self.url):
-            total = 0
-            for n in range(self.topology.partitions):
-                total += self._channel.queue_declare(
-                    self.topology.partition(n), passive=True
-                ).method.message_count
-            return total
+            return self._loop.call(self._lag)
+
+    def _lag(self) -> int:
+        total = 0
+        for n in range(self.topology.partitions):
+            queue = self.topology.partition(n)
+            total += self._channel.queue_declare(queue, passive=True).method.message_count
+        return total
 
     def idle(self, seconds: float) -> None:
+        """The connection's thread answers heartbeats meanwhile."""
         with broker_errors(self.url):
-            self._connection.sleep(seconds)
+            self._wait_for(lambda: False, seconds)
 
     def close(self) -> None:
-        self._buffer = []
-        self._unacked = {}
-        self._consumers = {}
-        try:
-            if self._connection.is_open:
-                self._connection.close()
-        except (pika.exceptions.AMQPError, OSError):
-            pass  # the connection is gone either way; the broker returns what was not acknowledged
+        self._loop.close()  # the commands given run first; the loop closes the connection
+        with self._changed:
+            self._buffer.clear()
+        if not self._loop.running:  # else stuck in the broker: the thread is a daemon
+            try:
+                if self._connection.is_open:
+                    self._connection.close()  # the loop ended in a failure, with it open
+            except (pika.exceptions.AMQPError, OSError):
+                pass  # the connection is gone either way; the broker returns what was not acknowledged
+            self._unacked = {}
+            self._consumers = {}
