@@ -474,7 +474,7 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
     stop = threading.Event()
     consumer = Consumer(
         processor,
-        lambda: PikaBroker(amqp, topology),
+        lambda: PikaBroker(amqp, topology, prepare=processor.prepare),  # as `consume` does
         ConsumerSettings(max_wait=0.05),
         stop,
         publisher=OutboxPublisher(app.store, lambda: PikaPublisher(amqp, topology)),  # as `consume` does

@@ -40,6 +40,9 @@ class Delivery:
     redelivered: bool
     queue: str
     published_at: float | None = None  # when the sender published it (epoch seconds), if it said
+    # what the consumer made of the body as it came in (the broker's `prepare`, on
+    # the connection's own thread: the stream's parse), or None: made in the batch
+    read: Any = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,28 @@ def test_deliveries_come_in_while_the_consumer_is_busy_elsewhere(rabbitmq: str, 
         broker.close()
 
 
+def test_what_the_consumer_makes_of_each_message_comes_with_it(rabbitmq: str, topology: Topology) -> None:
+    """`prepare` runs on each body as it comes in (the stream's parse); one that
+    fails leaves `read` empty for the batch to do, and the connection goes on."""
+    lines = [json.dumps(income("P", i, event_id=f"e{i}")).encode() for i in range(6)]
+    publish_events(rabbitmq, topology, lines)
+
+    def prepare(body: bytes) -> int:
+        n = int(json.loads(body)["data"]["amount"])
+        if n % 2:
+            raise RuntimeError("a bug in the parse")
+        return n
+
+    broker = PikaBroker(rabbitmq, topology, prepare=prepare)
+    try:
+        got = fetch_all(broker, 6)
+        assert [d.read for d in got] == [0, None, 2, None, 4, None]
+        broker.ack(got)
+        assert broker.lag() == 0
+    finally:
+        broker.close()
+
+
 def test_a_consumer_busy_past_two_heartbeats_keeps_its_connection(rabbitmq: str, topology: Topology) -> None:
     """A heartbeat of 1 s: RabbitMQ closes a connection that misses two. A
     consumer that does not call its broker for several times that (a long batch

@@ -200,6 +200,42 @@ def test_malformed_messages_go_to_the_dead_letters_and_the_queue(db_url: str, cl
     assert processor.publish_outbox(broker) == 0  # published once
 
 
+def test_messages_parsed_as_they_come_in_are_decided_as_in_the_batch(clock: Clock) -> None:
+    """The broker parses each message as it comes in (`StreamProcessor.prepare`,
+    on the connection's thread): the same decisions, dead letters with the same
+    reasons, and the same duplicates as parsing in the batch, for good lines
+    and bad (a future date is checked in the batch, against its day)."""
+    far = (START + timedelta(days=400)).date().isoformat()
+    lines: list[dict[str, Any] | str] = [
+        *FAMILY_MOVE,
+        "not json",
+        json.dumps(income("X", 5, event_id="n1")).replace('"amount": 5', '"amount": NaN'),
+        "\ufeff" + json.dumps(income("X", 7, event_id="bom")),
+        income("X", -3, event_id="neg"),
+        move("X", "Q", event_id="far", effective_date=far),
+        income("X", 9, event_id="m1"),  # m1 again, with other content
+        event("death", "P", event_id="d", effective_date="2026-03-05"),
+    ]
+    results = []
+    for parse_early in (False, True):
+        app = bootstrap("memory:", clock=clock)
+        import_persons(app.store, extract(*PERSONS), "persons.jsonl", app.clock)
+        import_cases(app.store, app.pack, extract(*CASES), "cases.jsonl", app.clock)
+        processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)
+        broker = MemoryBroker(prepare=processor.prepare if parse_early else None)
+        send(broker, *lines, ids=False)
+        deliveries = broker.fetch(100, 0)
+        assert all((d.read is not None) == parse_early for d in deliveries)
+        result = processor.process(deliveries)
+        decisions = [(d.decision_id, d.outcome) for d in result.decisions + _flush(processor)]
+        dead = [(d.body, reason) for d, reason in result.dead]
+        results.append((sorted(decisions), dead, result.duplicates))
+    assert results[0] == results[1]
+    decisions, dead, _ = results[1]
+    assert decisions and len(dead) == 5  # all but the one a byte order mark opens (accepted)
+    assert "Field 'data.amount' must be a number (NaN is not a JSON number)." in [r for _, r in dead]
+
+
 def test_decisions_and_holds_reach_the_payment_system_in_order(db_url: str, clock: Clock) -> None:
     app = app_for(db_url, clock)
     processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)

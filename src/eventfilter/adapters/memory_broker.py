@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from eventfilter.ports import Delivery, OutMessage
 
 
 class MemoryBroker:
-    def __init__(self, queue: str = "events") -> None:
+    def __init__(self, queue: str = "events", prepare: Callable[[bytes], Any] | None = None) -> None:
         self.queue = queue
+        self.prepare = prepare  # made of each body as it is delivered: `Delivery.read`
         self._ready: deque[tuple[bytes, str | None, bool, float | None]] = deque()
         self._unacked: dict[int, tuple[bytes, str | None, bool, float | None]] = {}
         self._tag = 0
@@ -40,7 +42,8 @@ class MemoryBroker:
             body, message_id, redelivered, published_at = self._ready.popleft()
             self._tag += 1
             self._unacked[self._tag] = (body, message_id, redelivered, published_at)
-            out.append(Delivery(body, message_id, self._tag, redelivered, self.queue, published_at))
+            read = self.prepare(body) if self.prepare is not None else None
+            out.append(Delivery(body, message_id, self._tag, redelivered, self.queue, published_at, read))
         return out
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:

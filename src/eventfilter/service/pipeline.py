@@ -42,6 +42,7 @@ from eventfilter.service.world import World
 
 P = TypeVar("P")  # where an input came from: a line number, a delivery
 BOM = b"\xef\xbb\xbf"
+Parsed = tuple[Event, str] | str  # an event and its content hash, or why the line is malformed
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class Input(Generic[P]):
     refused: str | None = (
         None  # already known unreadable (a register snapshot): a dead letter, with this reason
     )
+    parsed: Parsed | None = None  # `Pipeline.parse` of `raw`, made already (as the message came in)
 
 
 @dataclass
@@ -94,15 +96,28 @@ class Pipeline(Generic[P]):
             if item.refused is not None:
                 self._refuse(item.origin, item.raw, item.refused, out)
                 continue
-            body = item.raw[len(BOM) :] if self.bom and item.raw.startswith(BOM) else item.raw
+            got = item.parsed if item.parsed is not None else self.parse(item.raw)
+            if isinstance(got, str):
+                self._refuse(item.origin, item.raw, got, out)
+                continue
+            event, digest = got
             try:
-                event, digest = parse_event(body)
-                check_event(event, horizon)
+                check_event(event, horizon)  # against today: never made ahead
             except Malformed as exc:
                 self._refuse(item.origin, item.raw, str(exc), out)
                 continue
             parsed.append(Candidate(event, digest, item.origin, message_key(item.message_id), item.raw))
         return parsed
+
+    def parse(self, raw: bytes) -> Parsed:
+        """One line or message: its event and content hash, or why it is
+        malformed. Pure: the stream makes it on the broker connection's thread
+        as each message comes in (`Input.parsed`), the rest in `read`."""
+        body = raw[len(BOM) :] if self.bom and raw.startswith(BOM) else raw
+        try:
+            return parse_event(body)
+        except Malformed as exc:
+            return str(exc)
 
     def accept(self, uow: UnitOfWork, parsed: Sequence[Candidate[P]], out: Outcome[P]) -> list[Event]:
         known, taken = uow.seen(

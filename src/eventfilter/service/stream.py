@@ -28,7 +28,7 @@ from eventfilter.formats import message_key, raw_text
 from eventfilter.ports import Broker, Delivery, OutMessage, Publisher, Store
 from eventfilter.records import BatchChanges, DeadLetter, SnapshotRead
 from eventfilter.service.outbox import publish_outbox
-from eventfilter.service.pipeline import Input, Pipeline
+from eventfilter.service.pipeline import Input, Parsed, Pipeline
 from eventfilter.service.recording import Recording
 from eventfilter.service.snapshots import derive_from
 from eventfilter.service.ticks import Ticker
@@ -100,6 +100,14 @@ class StreamProcessor:
             dead_out=dead_message,
         )
 
+    @property
+    def prepare(self) -> Callable[[bytes], Parsed] | None:
+        """What the broker may make of each message as it comes in, on its
+        connection's own thread (`Delivery.read`): the contract's event lines
+        parsed, while the batch before is decided and written. A register
+        snapshot is read in the batch, against the register."""
+        return self.pipeline.parse if self.reader is None else None
+
     # -- a batch of messages ----------------------------------------------------------
     def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
         at = self.clock()
@@ -112,7 +120,7 @@ class StreamProcessor:
             inputs = (
                 derive_from(world, reads)
                 if self.reader is not None
-                else [Input(d.body, d, d.message_id) for d in deliveries]
+                else [Input(d.body, d, d.message_id, parsed=d.read) for d in deliveries]
             )
             out = self.pipeline.run(uow, world, inputs, at, close=lambda e: e.close_due(now, settle))
         result = BatchResult(out.decisions, out.refused, out.duplicates, len(out.fresh))

@@ -114,9 +114,11 @@ class PikaBroker:
         prefetch: int = 1000,
         standby_after: float = 10.0,
         heartbeat: int = 30,
+        prepare: Callable[[bytes], Any] | None = None,
     ) -> None:
         self.url = url
         self.topology = topology
+        self._prepare = prepare  # made of each body as it comes in: `Delivery.read`
         # what the connection's thread has delivered, not yet fetched: guarded by
         # `_changed`, which is notified when it grows (or the loop ends)
         self._changed = threading.Condition()
@@ -162,6 +164,12 @@ class PikaBroker:
             headers = properties.headers or {}
             published = headers.get(PUBLISHED_AT)
             unacked[method.delivery_tag] = None
+            read = None
+            if self._prepare is not None:
+                try:
+                    read = self._prepare(body)
+                except Exception:  # a bug there must not end the connection: the batch reads it again
+                    read = None
             delivery = Delivery(
                 body=body,
                 message_id=properties.message_id,
@@ -169,6 +177,7 @@ class PikaBroker:
                 redelivered=bool(method.redelivered),
                 queue=queue,
                 published_at=published / 1e6 if isinstance(published, int) else None,
+                read=read,
             )
             with changed:
                 buffer.append(delivery)

@@ -172,6 +172,7 @@ def consume(
             members=members,
             prefetch=s.prefetch,
             standby_after=s.standby_after if members > 1 else 0,
+            prepare=processor.prepare,
         )
 
     consumer = Consumer(
