@@ -30,7 +30,7 @@ from eventfilter.formats.models import (
     ProtectedIn,
 )
 from eventfilter.formats.patterns import BOM, CONTROL, TEXT_MAX
-from eventfilter.formats.sentences import describe
+from eventfilter.formats.sentences import describe, raw_text
 
 
 def parse_event(raw: str | bytes) -> tuple[ev.Event, str]:
@@ -119,7 +119,7 @@ def _unrepresentable_number(text: str) -> str | None:
         return None
     path, marker = found
     shown = _short(marker.text)
-    field = _short(CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", ".".join(path)))
+    field = _short(raw_text(".".join(path)))  # control characters written as a dead letter keeps them
     if marker.text.lstrip("-") in ("NaN", "Infinity"):
         return f"Field '{field}' must be a number ({shown} is not a JSON number)."
     return f"Field '{field}' is a number beyond the range of a double ({shown})."
