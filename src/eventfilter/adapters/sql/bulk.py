@@ -204,8 +204,16 @@ def update(conn: Connection, table: str, key: str, columns: Sequence[str], rows:
             f" AS SELECT {cols} FROM {table} WITH NO DATA"
         )
         _copy(conn, temp, [*columns, key], rows)
-        sets = ", ".join(f"{c} = t.{c}" for c in columns)
-        conn.exec_driver_sql(f"UPDATE {table} SET {sets} FROM {temp} t WHERE {table}.{key} = t.{key}")
+        sets = ", ".join(f"{c} = n.{c}" for c in columns)
+        # The keys again as one array, so the rows are found by the key's index.
+        # Joined only to the temporary table (which is never analysed), the planner
+        # hashed the whole table to update a few hundred rows: on 30,000 persons,
+        # 476 rows took 12.5-13.0 ms that way and 4.0-4.7 ms through the index
+        # (EXPLAIN ANALYZE, three rounds of each in one run).
+        conn.exec_driver_sql(
+            f"UPDATE {table} SET {sets} FROM {temp} n WHERE {table}.{key} = n.{key}"
+            f" AND {table}.{key} = ANY(ARRAY(SELECT {key} FROM {temp}))"
+        )
         conn.exec_driver_sql(f"TRUNCATE {temp}")
         return
     mark = "%s" if postgres else "?"
