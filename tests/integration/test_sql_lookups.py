@@ -208,3 +208,33 @@ def test_an_array_of_ids_is_read_once_per_statement_on_postgresql(app: Any) -> N
     with app.store.unit_of_work() as uow:
         assert uow.open_items(["CA", "CE"]) == {}
         assert sorted(uow.effects(["e1", "e2", "e9"])) == ["e1", "e2"]
+
+
+def test_what_the_cases_rules_read_is_one_statement_on_postgresql(app: Any) -> None:
+    """The beneficiaries, their partners and everyone at their addresses, at the
+    cases' dwellings and where the batch moves people to, besides the persons
+    loaded already: on PostgreSQL one statement (on SQLite one per kind)."""
+    with app.store.unit_of_work() as uow:
+        cases = {c.case_id: c for c in uow.lock_cases(["CA", "CE"])}
+        a, b = uow.persons(["A", "B"])
+
+    def read(case_ids: list[str], have: dict[str, Any], moving_to: list[str]) -> Any:
+        return lambda uow: sorted(
+            p.person_id for p in uow.case_persons([cases[c] for c in case_ids], have, moving_to)
+        )
+
+    for asked, expected in [
+        ((["CA", "CE"], {}, []), ["A", "B", "E"]),  # A, her partner B at D1; E at D3
+        ((["CA"], {"A": a}, []), ["B"]),  # A loaded: her partner and housemate B only
+        ((["CA"], {"A": a, "B": b}, []), []),
+        ((["CA"], {"A": a, "B": b}, ["D2"]), ["C"]),  # whoever lives where someone moves to
+        ((["CE"], {}, ["D1"]), ["A", "B", "E"]),
+    ]:
+        found, statements = _counted(app, read(*asked))
+        assert found == expected, asked
+        if _postgres(app):
+            assert statements == 1, asked
+    found, statements = _counted(app, read([], {}, []))
+    assert found == []
+    if _postgres(app):
+        assert statements == 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from eventfilter.adapters.sql import codec
+from eventfilter.adapters.sql import bulk, codec
 from eventfilter.adapters.sql.bulk import id_chunks, lookup, one_of, rows_among, rows_where
 from eventfilter.adapters.sql.codec import PERSONS_WHERE, PROTECTED_WHERE
 from eventfilter.adapters.sql.connection import aware
@@ -142,6 +142,8 @@ def case_persons(
     beneficiary who moves in the batch joins whoever lives there already."""
     # Only what is new is collected: `have` is a national run's whole memory, and
     # copying or scanning it for every batch cost more than the queries.
+    if conn.dialect.name == "postgresql":
+        return _case_persons_at_once(conn, cases, have, moving_to)
     new: dict[str, Person] = {}
     for p in persons(conn, [c.beneficiary_id for c in cases if c.beneficiary_id not in have]):
         new[p.person_id] = p
@@ -158,6 +160,44 @@ def case_persons(
         if r[0] not in have and r[0] not in new:
             p = codec.person_of_raw(r)
             new[p.person_id] = p
+    return list(new.values())
+
+
+# PostgreSQL: `case_persons` in one statement. The beneficiaries not loaded yet
+# are read first (`b`); their partners and their addresses join the lists the
+# caller knows already, in the statement itself. Three round trips were one
+# each, and a consumer waits for every one (and, at full throughput, for the
+# interpreter's lock after it). Every part selects PERSON_SELECT's columns; a
+# person found by two parts is the same row, kept once.
+_CASE_PERSONS = " UNION ALL ".join(
+    [
+        f"WITH b AS ({codec.PERSONS_WHERE.format('person_id = ANY(%s::text[])')}) SELECT * FROM b",
+        codec.PERSONS_WHERE.format(
+            "person_id = ANY(%s::text[] || ARRAY(SELECT partner_id FROM b WHERE partner_id IS NOT NULL))"
+        ),
+        codec.PERSONS_WHERE.format(
+            "address_id = ANY(%s::text[] || ARRAY(SELECT address_id FROM b WHERE address_id IS NOT NULL))"
+        ),
+    ]
+)
+
+
+def _case_persons_at_once(
+    conn: Connection, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str]
+) -> list[Person]:
+    unloaded = _wanted(c.beneficiary_id for c in cases if c.beneficiary_id not in have)
+    loaded = [b for c in cases if (b := have.get(c.beneficiary_id))]
+    partners = _wanted(b.partner_id for b in loaded if b.partner_id not in have)
+    addresses = _wanted(
+        [b.address_id for b in loaded] + [c.dwelling_address_id for c in cases] + list(moving_to)
+    )
+    if not unloaded and not partners and not addresses:
+        return []
+    params = (bulk.text_array(unloaded), bulk.text_array(partners), bulk.text_array(addresses))
+    new: dict[str, Person] = {}
+    for r in lookup(conn, _CASE_PERSONS, params):
+        if r[0] not in have and r[0] not in new:
+            new[r[0]] = codec.person_of_raw(r)
     return list(new.values())
 
 
