@@ -92,6 +92,9 @@ def run(batch: int, events: int) -> None:
         f" a batch {statistics.median(took) * 1000:.0f} ms (median);"
         f" this process's CPU {cpu:.2f} s ({cpu / len(lines) * 1e6:.0f} us an event)"
     )
+    ran = [t for k, t in statements.times.items() if not k.startswith("ANALYZE")]
+    count, spent = sum(map(len, ran)), sum(map(sum, ran))
+    print(f"statements: {count / len(took):.1f} a batch, {spent:.2f} s in all (no ANALYZE, no COPY)")
     print("statements by total time (ANALYZE runs on a thread of its own):")
     for key, times in sorted(statements.times.items(), key=lambda kv: -sum(kv[1]))[:25]:
         mean, rows = statistics.mean(times), statements.rows[key] / len(times)
