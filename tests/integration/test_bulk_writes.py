@@ -137,7 +137,7 @@ def test_many_rows_are_updated_through_the_keys_index_not_a_scan_of_the_table(pg
     statements: list[str] = []
 
     def seen(conn: object, cursor: object, statement: str, *_: object) -> None:
-        if statement.startswith("UPDATE"):
+        if "UPDATE register" in statement:
             statements.append(statement)
 
     try:
@@ -161,3 +161,54 @@ def test_many_rows_are_updated_through_the_keys_index_not_a_scan_of_the_table(pg
         engine.dispose()
     assert "Index Scan using register_pkey on register" in plan and "Seq Scan on register" not in plan, plan
     assert changed == len(rows)
+
+
+@pytest.mark.postgres
+def test_the_temporary_tables_outlive_a_transaction_empty_and_serve_twice_in_one(pg_database: str) -> None:
+    """PostgreSQL: many rows go through a temporary table made once per connection
+    (no catalog rows written and deleted with every batch). Each use starts
+    empty: a second update and upsert in the same transaction, and the next
+    transaction, see only their own rows."""
+    _empty_postgres(pg_database)
+    engine = make_engine(pg_database)
+    n = bulk.FEW_ROWS + 1
+    keys = [f"k{i:04d}" for i in range(n)]
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE register (k TEXT PRIMARY KEY, v INTEGER, w TEXT)")
+            bulk.insert(conn, "register", ("k", "v", "w"), [(k, 0, "x") for k in keys])
+        tables: list[list[tuple[str, int]]] = []
+        for round_ in (1, 2):
+            with engine.begin() as conn:
+                bulk.update(conn, "register", "k", ("v", "w"), [(round_, "first", k) for k in keys])
+                bulk.update(conn, "register", "k", ("v",), [(10 * round_, k) for k in keys[:-1]])
+                bulk.upsert(
+                    conn, "register", ("k", "v", "w"), "k", [(f"n{i:04d}", round_, "new") for i in range(n)]
+                )
+                bulk.upsert(
+                    conn, "register", ("k", "v", "w"), "k", [(f"m{i:04d}", round_, "new") for i in range(n)]
+                )
+                tables.append(
+                    list(
+                        conn.exec_driver_sql(
+                            "SELECT relname, oid FROM pg_class WHERE relpersistence = 't'"
+                            " AND relname IN ('_ef_register', '_ef_register_update') ORDER BY relname"
+                        ).all()
+                    )
+                )
+            with engine.connect() as conn:
+                rows = conn.exec_driver_sql("SELECT k, v FROM register").all()
+            stored: dict[str, int] = {r[0]: r[1] for r in rows}
+            assert {stored[k] for k in keys[:-1]} == {10 * round_}
+            assert stored[keys[-1]] == round_
+            assert (
+                {stored[f"n{i:04d}"] for i in range(n)} == {stored[f"m{i:04d}"] for i in range(n)} == {round_}
+            )
+            assert len(stored) == 3 * n
+        with engine.connect() as conn:
+            left = conn.exec_driver_sql("SELECT count(*) FROM _ef_register_update").scalar_one()
+    finally:
+        engine.dispose()
+    assert [name for name, _ in tables[0]] == ["_ef_register", "_ef_register_update"]
+    assert tables[0] == tables[1]  # the same tables: made once on this connection
+    assert left == 0
