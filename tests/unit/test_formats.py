@@ -92,6 +92,10 @@ def test_malformed_address_changes_name_the_field(change, field: str, words: str
         ("NaN", "must be a number (NaN is not a JSON number)"),
         ("Infinity", "must be a number (Infinity is not a JSON number)"),
         ("-Infinity", "must be a number (-Infinity is not a JSON number)"),
+        # integers written out: 400 digits, and more than Python turns into an int
+        ("9" * 400, f"is a number beyond the range of a double ({'9' * 36}...)"),
+        ("-1" + "0" * 400, f"is a number beyond the range of a double (-1{'0' * 34}...)"),
+        ("7" * 5000, f"is a number beyond the range of a double ({'7' * 36}...)"),
     ],
 )
 def test_a_number_json_cannot_hold_names_its_field(number: str, words: str) -> None:

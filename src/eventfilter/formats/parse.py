@@ -105,13 +105,22 @@ def _float_or_marker(text: str) -> float | _NotANumber:
     return value if math.isfinite(value) else _NotANumber(text)
 
 
+def _int_or_marker(text: str) -> int | _NotANumber:
+    """An integer written out in digits is beyond a double when its float is
+    infinite (309 digits or more); checked first, as Python refuses to turn more
+    than 4,300 digits into an int."""
+    return int(text) if math.isfinite(float(text)) else _NotANumber(text)
+
+
 def _unrepresentable_number(text: str) -> str | None:
     """The sentence for a line that would be JSON but for one number `NaN`,
-    `Infinity` or beyond a double (`1e400`), naming the field as a model's
+    `Infinity` or beyond a double (`1e400`, or 400 digits), naming the field as a model's
     error would: None for a line that is not JSON for another reason. Only
     lines that already failed the strict parser come here."""
     try:
-        doc = json.loads(text, parse_constant=_NotANumber, parse_float=_float_or_marker)
+        doc = json.loads(
+            text, parse_constant=_NotANumber, parse_float=_float_or_marker, parse_int=_int_or_marker
+        )
     except (ValueError, RecursionError):
         return None
     found = _first_marker(doc, ()) if isinstance(doc, dict) else None  # else: not an object
