@@ -42,9 +42,19 @@ class MemoryBroker:
             body, message_id, redelivered, published_at = self._ready.popleft()
             self._tag += 1
             self._unacked[self._tag] = (body, message_id, redelivered, published_at)
-            read = self.prepare(body) if self.prepare is not None else None
+            read = self._prepared(body)
             out.append(Delivery(body, message_id, self._tag, redelivered, self.queue, published_at, read))
         return out
+
+    def _prepared(self, body: bytes) -> Any:
+        """What `prepare` makes of the body; as on RabbitMQ, one that fails leaves
+        it to the batch (`read` None) and the broker goes on."""
+        if self.prepare is None:
+            return None
+        try:
+            return self.prepare(body)
+        except Exception:  # a bug there must not stop the delivery: the batch reads it again
+            return None
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         for d in deliveries:
