@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +43,18 @@ class Delivery:
     # what the consumer made of the body as it came in (the broker's `prepare`, on
     # the connection's own thread: the stream's parse), or None: made in the batch
     read: Any = None
+
+
+def prepared(prepare: Callable[[bytes], Any] | None, body: bytes) -> Any:
+    """`Delivery.read` for a body as a broker delivers it: what `prepare` makes of
+    it, or None when there is no `prepare` or it fails (a bug there must not stop
+    the delivery: the batch reads the body again)."""
+    if prepare is None:
+        return None
+    try:
+        return prepare(body)
+    except Exception:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventfilter.ports import Delivery, OutMessage
+from eventfilter.ports import Delivery, OutMessage, prepared
 
 
 class MemoryBroker:
@@ -42,19 +42,9 @@ class MemoryBroker:
             body, message_id, redelivered, published_at = self._ready.popleft()
             self._tag += 1
             self._unacked[self._tag] = (body, message_id, redelivered, published_at)
-            read = self._prepared(body)
+            read = prepared(self.prepare, body)
             out.append(Delivery(body, message_id, self._tag, redelivered, self.queue, published_at, read))
         return out
-
-    def _prepared(self, body: bytes) -> Any:
-        """What `prepare` makes of the body; as on RabbitMQ, one that fails leaves
-        it to the batch (`read` None) and the broker goes on."""
-        if self.prepare is None:
-            return None
-        try:
-            return self.prepare(body)
-        except Exception:  # a bug there must not stop the delivery: the batch reads it again
-            return None
 
     def ack(self, deliveries: Sequence[Delivery]) -> None:
         for d in deliveries:

@@ -22,7 +22,7 @@ from eventfilter.adapters.amqp.topology import (
     declare_outbound,
     open_connection,
 )
-from eventfilter.ports import Delivery, OutMessage
+from eventfilter.ports import Delivery, OutMessage, prepared
 
 Outbound = tuple[str, str, bytes, pika.BasicProperties]  # exchange, routing key, body, properties
 
@@ -164,12 +164,7 @@ class PikaBroker:
             headers = properties.headers or {}
             published = headers.get(PUBLISHED_AT)
             unacked[method.delivery_tag] = None
-            read = None
-            if self._prepare is not None:
-                try:
-                    read = self._prepare(body)
-                except Exception:  # a bug there must not end the connection: the batch reads it again
-                    read = None
+            read = prepared(self._prepare, body)  # a failing prepare must not end the connection
             delivery = Delivery(
                 body=body,
                 message_id=properties.message_id,
