@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from eventfilter.adapters.sql.bulk import UNPREPARED
 from eventfilter.bootstrap import bootstrap
 from eventfilter.records import BatchChanges, ProcessedEvent
 from eventfilter.service.imports import import_cases, import_persons
 from tests.helpers import case, extract, person, sql_store
+from tests.integration.conftest import _empty_postgres
 
 
 @pytest.fixture
@@ -165,12 +167,58 @@ def test_the_cases_an_event_may_touch_are_one_statement(app: Any) -> None:
         assert (found, statements) == (expected, 1), asked
     found, statements = _counted(app, lookup([], [], []))
     assert (found, statements) == ([], 0)
-    # on PostgreSQL a join with each list of ids, planned without estimating each id
+    # on PostgreSQL each list of ids an array the planner does not look into
     found, made = _made(app, lookup(["E"], ["D1", "D2"], ["B", "C"]))
     ((statement, parameters),) = made
     if _postgres(app):
-        assert statement.count("IN (SELECT unnest(%s::text[]))") == 3 and "ANY" not in statement
-        assert len(parameters) == 3
+        assert statement.count("= ANY(ARRAY(SELECT unnest(%s::text[])))") == 3
+        assert "ANY(%s" not in statement and len(parameters) == 3
+
+
+@pytest.mark.postgres
+def test_a_municipalitys_register_is_searched_through_its_indexes(pg_database: str) -> None:
+    """PostgreSQL, a register of 30,000 persons and 3,000 cases, the ids of a stream
+    batch: who names one of 500 persons as partner is found through the index,
+    not by hashing the whole register (4.8 of the statement's 6.6 ms before), and
+    the cases found are those the data says."""
+    _empty_postgres(pg_database)
+    app = bootstrap(pg_database)
+    try:
+        with sql_store(app).engine.begin() as conn:
+            # person i lives at dwelling i // 3, names i + 1 as partner when i is even;
+            # every tenth person has a case on their dwelling
+            conn.exec_driver_sql(
+                "INSERT INTO persons (person_id, alive, address_id, partner_id, parent_ids,"
+                " protected_address) SELECT 'P' || i, true, 'D' || (i / 3),"
+                " CASE WHEN mod(i, 2) = 0 THEN 'P' || (i + 1) END, '[]', false"
+                " FROM generate_series(0, 29999) i"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO cases (case_id, benefit, beneficiary_id, municipality_code, status,"
+                " dwelling_address_id, in_active_set) SELECT 'C' || i, 'kontanthjaelp', 'P' || i,"
+                " '101', 'active', 'D' || (i / 3), true FROM generate_series(0, 29999, 10) i"
+            )
+            conn.exec_driver_sql("ANALYZE persons")
+            conn.exec_driver_sql("ANALYZE cases")
+        partners = [f"P{i}" for i in range(1, 30000, 60)]  # 500 persons, each named by P(i - 1)
+        beneficiaries = [f"P{i}" for i in range(10, 30000, 60)]  # each with a case
+        addresses = [f"D{i}" for i in range(5, 10000, 20)]
+        found, made = _made(app, lambda uow: uow.candidate_cases(beneficiaries, addresses, partners))
+        ((statement, parameters),) = made
+        with sql_store(app).engine.connect() as conn:
+            plan = "\n".join(
+                r[0]
+                for r in conn.exec_driver_sql(
+                    f"EXPLAIN {statement}", parameters, execution_options=UNPREPARED
+                )
+            )
+    finally:
+        app.store.dispose()
+    assert "Seq Scan on persons" not in plan and "ix_persons_partner_id" in plan, plan
+    expected = {f"C{i - 1}" for i in range(1, 30000, 60) if (i - 1) % 10 == 0}
+    expected |= {f"C{i}" for i in range(10, 30000, 60)}
+    expected |= {f"C{i}" for i in range(0, 30000, 10) if (i // 3) % 20 == 5}
+    assert found == sorted(expected) and len(found) > 100
 
 
 def test_an_array_of_ids_is_read_once_per_statement_on_postgresql(app: Any) -> None:

@@ -39,10 +39,10 @@ OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (Post
 
 
 def _lookups(
-    conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]], joined: bool = False
+    conn: Connection, arms: Sequence[tuple[str, str, Sequence[Any]]], blind: bool = False
 ) -> list[Sequence[Any]]:
     """The rows of several lookups, each `template` with "`column` is one of
-    `values`" (`bulk.one_of`, `joined` or not) in its `{}`, as one statement
+    `values`" (`bulk.one_of`, `blind` or not) in its `{}`, as one statement
     (per chunk of each): one round trip where there was one per lookup. Every
     template selects the same columns."""
     parts = [
@@ -54,7 +54,7 @@ def _lookups(
         params: list[Any] = []
         for template, column, cut in parts:
             if i < len(cut):
-                where, values = one_of(conn, column, cut[i], joined)
+                where, values = one_of(conn, column, cut[i], blind)
                 selects.append(template.format(where))
                 params.extend(values)
         rows += lookup(conn, " UNION ALL ".join(selects), tuple(params))
@@ -117,7 +117,7 @@ def candidate_cases(
                 _wanted(named_as_partner),
             ),
         ],
-        joined=True,  # planned by its most common values, `= ANY` cost more to plan than to run
+        blind=True,  # planned by its most common values, `= ANY` cost more to plan than to run
     )
     return sorted({r[0] for r in rows})
 
