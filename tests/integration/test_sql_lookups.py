@@ -101,10 +101,42 @@ def test_a_list_of_ids_is_one_parameter_on_postgresql(app: Any) -> None:
     assert found == ({"e1": "h1"}, {"m1"})
     ((statement, parameters),) = made
     if _postgres(app):
-        assert statement.count("= ANY(%s::text[])") == 2 and "IN (" not in statement
+        assert statement.count("= ANY(ARRAY(SELECT unnest(%s::text[])))") == 2 and "IN (" not in statement
         assert len(parameters) == 2
     else:
         assert statement.count("?") == len(ids) + 2 and "ANY" not in statement
+
+
+@pytest.mark.postgres
+def test_a_young_streams_duplicate_check_goes_through_the_indexes(pg_database: str) -> None:
+    """PostgreSQL, 40,000 decided events not analysed yet (a stream's first hours):
+    a batch's 500 event ids and 500 message ids are looked up through the key and
+    the message id's index, not by reading the table (3.4-3.6 against 1.6-1.8 ms
+    a batch), and the ids found are those decided."""
+    _empty_postgres(pg_database)
+    app = bootstrap(pg_database)
+    try:
+        with sql_store(app).engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO processed_events (event_id, content_hash, person_id, type, effective_date,"
+                " message_id) SELECT 'e' || i, 'h' || i, 'P' || i, 'moved', DATE '2026-03-01', 'm' || i"
+                " FROM generate_series(0, 39999) i"
+            )
+        event_ids = [f"e{i}" for i in range(39800, 40300)]  # the last 200 decided, 300 new
+        message_ids = [f"m{i}" for i in range(39900, 40400)]
+        found, made = _made(app, lambda uow: uow.seen(event_ids, message_ids))
+        ((statement, parameters),) = made
+        with sql_store(app).engine.connect() as conn:
+            plan = "\n".join(
+                r[0]
+                for r in conn.exec_driver_sql(
+                    f"EXPLAIN {statement}", parameters, execution_options=UNPREPARED
+                )
+            )
+    finally:
+        app.store.dispose()
+    assert "Seq Scan" not in plan and "ix_processed_events_message_id" in plan, plan
+    assert found == ({f"e{i}": f"h{i}" for i in range(39800, 40000)}, {f"m{i}" for i in range(39900, 40000)})
 
 
 HOSTILE_IDS = ['a"b', "c\\d", "x,y", "{z}", "NULL", " sp ", "ø-ü", "'q'", '\\"', ""]

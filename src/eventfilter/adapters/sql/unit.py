@@ -64,7 +64,10 @@ def _lookups(
 def seen(
     conn: Connection, event_ids: Sequence[str], message_ids: Sequence[str]
 ) -> tuple[dict[str, str], set[str]]:
-    """Event ids already decided (with their content hash) and message ids already taken."""
+    """Event ids already decided (with their content hash) and message ids already taken.
+    On PostgreSQL the ids are planned blind (`bulk.one_of`): estimated one by one,
+    the planner read a young stream's whole table (its first ~55,000 events)
+    rather than probe the two indexes, 3.4-3.6 against 1.6-1.8 ms a batch."""
     events: dict[str, str] = {}
     messages: set[str] = set()
     rows = _lookups(
@@ -73,6 +76,7 @@ def seen(
             ("SELECT event_id, content_hash, 0 FROM processed_events WHERE {}", "event_id", event_ids),
             ("SELECT message_id, NULL, 1 FROM processed_events WHERE {}", "message_id", message_ids),
         ],
+        blind=True,
     )
     for key, digest, is_message in rows:
         if is_message:
