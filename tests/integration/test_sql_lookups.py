@@ -82,6 +82,25 @@ def _postgres(app: Any) -> bool:
     return bool(sql_store(app).engine.dialect.name == "postgresql")
 
 
+def _planned(url: str, fill: list[str], lookup: Any) -> tuple[Any, str]:
+    """On a fresh PostgreSQL database filled by the statements `fill`: what
+    `lookup(uow)` returns, and PostgreSQL's plan of the one statement it made."""
+    _empty_postgres(url)
+    app = bootstrap(url)
+    try:
+        with sql_store(app).engine.begin() as conn:
+            for sql in fill:
+                conn.exec_driver_sql(sql)
+        found, made = _made(app, lookup)
+        ((statement, parameters),) = made
+        with sql_store(app).engine.connect() as conn:
+            explained = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters, execution_options=UNPREPARED)
+            plan = "\n".join(r[0] for r in explained)
+    finally:
+        app.store.dispose()
+    return found, plan
+
+
 def test_the_duplicate_check_is_one_statement(app: Any) -> None:
     found, statements = _counted(app, lambda uow: uow.seen(["e1", "e2", "e9"], ["m1", "m9"]))
     assert found == ({"e1": "h1", "e2": "h2"}, {"m1"})
@@ -113,28 +132,17 @@ def test_a_young_streams_duplicate_check_goes_through_the_indexes(pg_database: s
     a batch's 500 event ids and 500 message ids are looked up through the key and
     the message id's index, not by reading the table (3.4-3.6 against 1.6-1.8 ms
     a batch), and the ids found are those decided."""
-    _empty_postgres(pg_database)
-    app = bootstrap(pg_database)
-    try:
-        with sql_store(app).engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO processed_events (event_id, content_hash, person_id, type, effective_date,"
-                " message_id) SELECT 'e' || i, 'h' || i, 'P' || i, 'moved', DATE '2026-03-01', 'm' || i"
-                " FROM generate_series(0, 39999) i"
-            )
-        event_ids = [f"e{i}" for i in range(39800, 40300)]  # the last 200 decided, 300 new
-        message_ids = [f"m{i}" for i in range(39900, 40400)]
-        found, made = _made(app, lambda uow: uow.seen(event_ids, message_ids))
-        ((statement, parameters),) = made
-        with sql_store(app).engine.connect() as conn:
-            plan = "\n".join(
-                r[0]
-                for r in conn.exec_driver_sql(
-                    f"EXPLAIN {statement}", parameters, execution_options=UNPREPARED
-                )
-            )
-    finally:
-        app.store.dispose()
+    event_ids = [f"e{i}" for i in range(39800, 40300)]  # the last 200 decided, 300 new
+    message_ids = [f"m{i}" for i in range(39900, 40400)]
+    found, plan = _planned(
+        pg_database,
+        [
+            "INSERT INTO processed_events (event_id, content_hash, person_id, type, effective_date,"
+            " message_id) SELECT 'e' || i, 'h' || i, 'P' || i, 'moved', DATE '2026-03-01', 'm' || i"
+            " FROM generate_series(0, 39999) i"
+        ],
+        lambda uow: uow.seen(event_ids, message_ids),
+    )
     assert "Seq Scan" not in plan and "ix_processed_events_message_id" in plan, plan
     assert found == ({f"e{i}": f"h{i}" for i in range(39800, 40000)}, {f"m{i}" for i in range(39900, 40000)})
 
@@ -213,39 +221,26 @@ def test_a_municipalitys_register_is_searched_through_its_indexes(pg_database: s
     batch: who names one of 500 persons as partner is found through the index,
     not by hashing the whole register (4.8 of the statement's 6.6 ms before), and
     the cases found are those the data says."""
-    _empty_postgres(pg_database)
-    app = bootstrap(pg_database)
-    try:
-        with sql_store(app).engine.begin() as conn:
+    partners = [f"P{i}" for i in range(1, 30000, 60)]  # 500 persons, each named by P(i - 1)
+    beneficiaries = [f"P{i}" for i in range(10, 30000, 60)]  # each with a case
+    addresses = [f"D{i}" for i in range(5, 10000, 20)]
+    found, plan = _planned(
+        pg_database,
+        [
             # person i lives at dwelling i // 3, names i + 1 as partner when i is even;
             # every tenth person has a case on their dwelling
-            conn.exec_driver_sql(
-                "INSERT INTO persons (person_id, alive, address_id, partner_id, parent_ids,"
-                " protected_address) SELECT 'P' || i, true, 'D' || (i / 3),"
-                " CASE WHEN mod(i, 2) = 0 THEN 'P' || (i + 1) END, '[]', false"
-                " FROM generate_series(0, 29999) i"
-            )
-            conn.exec_driver_sql(
-                "INSERT INTO cases (case_id, benefit, beneficiary_id, municipality_code, status,"
-                " dwelling_address_id, in_active_set) SELECT 'C' || i, 'kontanthjaelp', 'P' || i,"
-                " '101', 'active', 'D' || (i / 3), true FROM generate_series(0, 29999, 10) i"
-            )
-            conn.exec_driver_sql("ANALYZE persons")
-            conn.exec_driver_sql("ANALYZE cases")
-        partners = [f"P{i}" for i in range(1, 30000, 60)]  # 500 persons, each named by P(i - 1)
-        beneficiaries = [f"P{i}" for i in range(10, 30000, 60)]  # each with a case
-        addresses = [f"D{i}" for i in range(5, 10000, 20)]
-        found, made = _made(app, lambda uow: uow.candidate_cases(beneficiaries, addresses, partners))
-        ((statement, parameters),) = made
-        with sql_store(app).engine.connect() as conn:
-            plan = "\n".join(
-                r[0]
-                for r in conn.exec_driver_sql(
-                    f"EXPLAIN {statement}", parameters, execution_options=UNPREPARED
-                )
-            )
-    finally:
-        app.store.dispose()
+            "INSERT INTO persons (person_id, alive, address_id, partner_id, parent_ids,"
+            " protected_address) SELECT 'P' || i, true, 'D' || (i / 3),"
+            " CASE WHEN mod(i, 2) = 0 THEN 'P' || (i + 1) END, '[]', false"
+            " FROM generate_series(0, 29999) i",
+            "INSERT INTO cases (case_id, benefit, beneficiary_id, municipality_code, status,"
+            " dwelling_address_id, in_active_set) SELECT 'C' || i, 'kontanthjaelp', 'P' || i,"
+            " '101', 'active', 'D' || (i / 3), true FROM generate_series(0, 29999, 10) i",
+            "ANALYZE persons",
+            "ANALYZE cases",
+        ],
+        lambda uow: uow.candidate_cases(beneficiaries, addresses, partners),
+    )
     assert "Seq Scan on persons" not in plan and "ix_persons_partner_id" in plan, plan
     expected = {f"C{i - 1}" for i in range(1, 30000, 60) if (i - 1) % 10 == 0}
     expected |= {f"C{i}" for i in range(10, 30000, 60)}
