@@ -401,6 +401,54 @@ def test_a_large_publication_arrives_whole_and_in_order(rabbitmq: str, topology:
         broker.close()
 
 
+def test_a_publication_goes_to_the_socket_in_one_write(
+    rabbitmq: str, topology: Topology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pika wrote every frame on its own: three writes a message (method, header,
+    body), 15,001 system calls for a batch of 5,000 decisions. A publication is
+    one write, and the commit one more; every message arrives whole, with its
+    properties, in order (one larger than a frame too, which pika cuts into
+    several body frames). A message published alone is one write."""
+    publisher = PikaPublisher(rabbitmq, topology)
+    impl = publisher._connection._impl
+    writes: list[int] = []
+    write = impl._adapter_emit_data
+
+    def counted(data: bytes) -> None:
+        writes.append(len(data))
+        write(data)
+
+    monkeypatch.setattr(impl, "_adapter_emit_data", counted)
+    try:
+        with listening(rabbitmq, topology, "#") as (channel, mine):
+            sent = [OutMessage("decision.pass.x", f"d-{i}", b'{"n":%d}' % i) for i in range(500)]
+            sent.insert(250, OutMessage("decision.review.x", "d-big", b"y" * 300_000))
+            dead = OutMessage("", "m-1", b"not json", error="The line is not valid JSON.", queue="q.0")
+            frames = impl.frames_sent
+            publisher.publish([*sent[:100], dead, *sent[100:]])
+            assert len(writes) == 2  # the publication, then the commit
+            assert writes[0] > sum(len(m.body) for m in sent)
+            assert impl.frames_sent - frames > 3 * len(sent) + 3  # the frames are pika's, as before
+            got: list[tuple[str, str, bytes]] = []
+            while len(got) < len(sent):
+                method, props, body = get_one(channel, mine)
+                assert props.delivery_mode == 2 and props.content_type == "application/json"
+                got.append((method.routing_key, props.message_id, body))
+            assert got == [(m.routing_key, m.message_id, m.body) for m in sent]
+            assert get_one(channel, topology.dead_queue)[2] == b"not json"
+
+            # outside a publication (the feeder, a blocking channel): a message, one write
+            out = publisher._connection.channel()
+            writes.clear()
+            out.basic_publish(
+                topology.decisions, "decision.pass.x", b"{}", pika.BasicProperties(message_id="d-x")
+            )
+            assert len(writes) == 1
+            assert get_one(channel, mine)[1].message_id == "d-x"
+    finally:
+        publisher.close()
+
+
 def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broker(
     rabbitmq: str, topology: Topology
 ) -> None:

@@ -38,6 +38,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
+from eventfilter.adapters.amqp.frames import JoinedFrames
 from eventfilter.adapters.urls import redact_url
 from eventfilter.errors import BrokerError, BrokerSetupError
 
@@ -114,7 +115,7 @@ def open_connection(url: str, heartbeat: int = 30) -> pika.BlockingConnection:
     params.blocked_connection_timeout = 60
     params.connection_attempts = 1
     with broker_errors(url):
-        return pika.BlockingConnection(params)
+        return pika.BlockingConnection(params, _impl_class=JoinedFrames)
 
 
 def declare(channel: BlockingChannel, topology: Topology) -> None:
