@@ -64,3 +64,44 @@ def test_stream_latency(  # type: ignore[no-untyped-def]
         p99_ms=round(result.percentile(99) * 1000, 1),
         max_ms=round(max(result.latencies) * 1000, 1),
     )
+
+
+def test_publish_a_batch_of_decisions(benchmark, rabbitmq: str) -> None:  # type: ignore[no-untyped-def]
+    """What the outbox's publisher thread does: 5,000 decision messages in one
+    broker transaction, into a queue bound to the decisions exchange (the payment
+    system's). The time is the broker's as much as ours; `cpu_us_per_message` is
+    the publishing thread's own CPU."""
+    import time
+
+    from eventfilter.adapters.amqp import PikaPublisher, Topology, delete_topology
+    from eventfilter.ports import OutMessage
+
+    name = f"efbench.{uuid.uuid4().hex[:8]}"
+    topology = Topology(queue=f"{name}.events", decisions=f"{name}.decisions")
+    body = (
+        b'{"decision_id":"d-0123456789abcdef0123","event_ids":["e-1"],"person_id":"P0000001",'
+        b'"case_id":"C1","benefit":"kontanthjaelp","decision":"pass","reasons":[{"code":'
+        b'"nothing_changed","message":"Nothing the rules read changed."}]}'
+    )
+    messages = [OutMessage("decision.pass.kontanthjaelp", f"d-{i}", body) for i in range(5000)]
+    publisher = PikaPublisher(rabbitmq, topology)
+    channel = publisher._connection.channel()
+    queue = channel.queue_declare(f"{name}.payments", exclusive=True).method.queue
+    channel.queue_bind(queue, topology.decisions, "#")
+    cpu: list[float] = []
+    try:
+
+        def publish() -> None:
+            started = time.thread_time()
+            publisher.publish(messages)
+            cpu.append(time.thread_time() - started)
+            channel.queue_purge(queue)
+
+        benchmark.pedantic(publish, rounds=7, iterations=1)
+    finally:
+        publisher.close()
+        delete_topology(rabbitmq, topology)
+    cpu.sort()
+    benchmark.extra_info.update(
+        messages=len(messages), cpu_us_per_message=round(cpu[len(cpu) // 2] / len(messages) * 1e6, 1)
+    )
