@@ -2,17 +2,18 @@
 
 pika writes every frame on its own: a message is three (method, header,
 body), and each became a `send()` of its own. Publishing the outbox's 5,000
-decisions in one broker transaction took 15,001 system calls, and the
-publisher thread's CPU a message was mostly those. Here a message's frames go
+decisions in one broker transaction took 15,001 system calls, about half of
+the publisher thread's CPU (benchmarks/RESULTS.md). Here a message's frames go
 as one write, and a publication held together (`held`: a batch in one broker
 transaction, which takes effect only at its commit) goes as one write in all.
 A partial write is pika's own business as before: its transport keeps the
 rest for when the socket can take it.
 
-This reaches beneath pika's public interface (`Connection._output_marshaled_frames`,
-the method each frame goes through, and `_adapter_emit_data`, the socket
-write): tests/integration/test_amqp.py counts the writes, so a pika whose
-insides differ fails there rather than going quietly slower.
+This reaches beneath pika's public interface: it overrides
+`Connection._output_marshaled_frames` (the method every frame goes through)
+and calls `_adapter_emit_data` (the socket write) itself.
+tests/integration/test_amqp.py counts the writes, so a pika whose insides
+differ fails there rather than going quietly slower.
 """
 
 from __future__ import annotations
