@@ -11,7 +11,6 @@ from typing import Any
 import pika
 import pika.exceptions
 
-from eventfilter.adapters.amqp.frames import held
 from eventfilter.adapters.amqp.loop import ConnectionLoop
 from eventfilter.adapters.amqp.topology import (
     ERROR_HEADER,
@@ -56,14 +55,14 @@ def send_in_transaction(url: str, channel: Any, topology: Topology, messages: Se
     transaction mode (`Broker.publish` and `Publisher.publish` alike). pika's
     blocking channel writes to the socket after every message; inside a
     transaction nothing takes effect before the commit, so the messages are
-    queued on the channel beneath it, held together (`frames.held`: one write to
-    the socket for them all) and go out with the commit (the commit waits for
-    the broker's answer)."""
+    queued on the channel beneath it, held together (`JoinedFrames.held`: one
+    write to the socket for them all) and go out with the commit (the commit
+    waits for the broker's answer). `channel` is one of `open_connection`'s."""
     if not messages:
         return
     with broker_errors(url):
-        queued = getattr(channel, "_impl", channel)
-        with held(channel):
+        queued = channel._impl
+        with queued.connection.held():
             for exchange, routing_key, body, properties in outbound(topology, messages):
                 queued.basic_publish(exchange, routing_key, body, properties)
         channel.tx_commit()

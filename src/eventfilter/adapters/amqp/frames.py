@@ -4,7 +4,7 @@ pika writes every frame on its own: a message is three (method, header,
 body), and each became a `send()` of its own. Publishing the outbox's 5,000
 decisions in one broker transaction took 15,001 system calls, about half of
 the publisher thread's CPU (benchmarks/RESULTS.md). Here a message's frames go
-as one write, and a publication held together (`held`: a batch in one broker
+as one write, and a publication held together (`JoinedFrames.held`: a batch in one broker
 transaction, which takes effect only at its commit) goes as one write in all.
 A partial write is pika's own business as before: its transport keeps the
 rest for when the socket can take it.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from pika.adapters.select_connection import SelectConnection
 
@@ -54,15 +53,3 @@ class JoinedFrames(SelectConnection):  # type: ignore[misc]  # pika has no types
             self._held = None
             if held:
                 self._write(b"".join(held))
-
-
-@contextmanager
-def held(channel: Any) -> Iterator[None]:
-    """`JoinedFrames.held` on the connection beneath a blocking channel; on any
-    other channel (a connection made elsewhere) each message is written as it is made."""
-    impl = getattr(getattr(channel, "_impl", None), "connection", None)
-    if isinstance(impl, JoinedFrames):
-        with impl.held():
-            yield
-    else:
-        yield
