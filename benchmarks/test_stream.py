@@ -9,6 +9,8 @@ settle time is not part of it).
 
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +18,8 @@ from typing import Any
 import pytest
 
 from benchmarks.workloads import World, make_world, stream_latency, stream_throughput
+from eventfilter.adapters.amqp import PikaPublisher, Topology, delete_topology
+from eventfilter.ports import OutMessage
 from tests.conftest import RABBIT_URL
 
 
@@ -71,11 +75,6 @@ def test_publish_a_batch_of_decisions(benchmark, rabbitmq: str) -> None:  # type
     broker transaction, into a queue bound to the decisions exchange (the payment
     system's). The time is the broker's as much as ours; `cpu_us_per_message` is
     the publishing thread's own CPU."""
-    import time
-
-    from eventfilter.adapters.amqp import PikaPublisher, Topology, delete_topology
-    from eventfilter.ports import OutMessage
-
     name = f"efbench.{uuid.uuid4().hex[:8]}"
     topology = Topology(queue=f"{name}.events", decisions=f"{name}.decisions")
     body = (
@@ -101,7 +100,6 @@ def test_publish_a_batch_of_decisions(benchmark, rabbitmq: str) -> None:  # type
     finally:
         publisher.close()
         delete_topology(rabbitmq, topology)
-    cpu.sort()
     benchmark.extra_info.update(
-        messages=len(messages), cpu_us_per_message=round(cpu[len(cpu) // 2] / len(messages) * 1e6, 1)
+        messages=len(messages), cpu_us_per_message=round(statistics.median(cpu) / len(messages) * 1e6, 1)
     )
