@@ -106,3 +106,47 @@ def test_the_analyze_runs_beside_the_writes_not_before_them(pg_databases: Any) -
             assert rows.scalar() == 6_010
     finally:
         app.store.dispose()
+
+
+def test_two_consumers_filling_one_table_analyse_it_once_for_both(pg_databases: Any) -> None:
+    """Each process counts the rows it added itself. Once one has analysed a
+    table, the other's count since does not analyse it again; the table is
+    analysed again when it has grown by half since (by that other's count alone here)."""
+    from eventfilter.records import BatchChanges, ProcessedEvent
+
+    url = pg_databases()
+    first, second = bootstrap(url), bootstrap(url)  # two consumers' stores
+    day = date(2026, 3, 1)
+
+    def batch(app: Any, start: int, n: int) -> None:
+        changes = BatchChanges(at=app.clock())
+        changes.processed.extend(
+            ProcessedEvent(f"e{i}", "h", f"P{i}", "moved", day, None) for i in range(start, start + n)
+        )
+        with app.store.unit_of_work() as uow:
+            uow.write(changes)
+
+    def analyses() -> int:
+        for app in (first, second):
+            assert sql_store(app).statistics.settle(timeout=60), "the ANALYZEs asked for did not finish"
+        with sql_store(first).connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'processed_events'")
+                ).scalar_one()
+            )
+
+    try:
+        batch(second, 0, 10)  # the second has seen the table empty: 1,000 rows of its own make it due
+        batch(first, 10, 6_000)
+        assert analyses() == 1
+        batch(second, 6_010, 2_000)  # due by its own count, but analysed at 6,010 rows since
+        assert analyses() == 1
+        batch(second, 8_010, 3_100)  # now half of 6,010 by its count alone: analysed again
+        assert analyses() == 2
+        with sql_store(first).connect() as conn:
+            rows = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'processed_events'"))
+            assert rows.scalar() == 11_110
+    finally:
+        first.store.dispose()
+        second.store.dispose()

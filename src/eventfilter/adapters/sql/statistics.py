@@ -15,15 +15,25 @@ events/s were these. It changes no data, and reads and writes go on beside it
 (it takes only a SHARE UPDATE EXCLUSIVE lock), so nothing waits for it but
 `settle` and `close` (which the end of the process runs: a command such as
 an import leaves its tables analysed for the next, as before).
+
+Each process counts only the rows it added itself. Several consumers fill the
+same tables, and each used to analyse them on its own count: two consumers
+ran 10 ANALYZEs of `processed_events` where one ran 6, a second of the
+server's time in a run of 39,000 events. So before it analyses, the worker
+asks the server when the table was last analysed: if another session (or
+autovacuum) did it since this process last looked, it does not analyse again
+and counts on from the server's figures (`_Seen`).
 """
 
 from __future__ import annotations
 
 import atexit
 import threading
+from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from eventfilter.adapters.sql.connection import first_line
 
@@ -40,6 +50,7 @@ class Statistics:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE
+        self._last: dict[str, datetime | None] = {}  # table -> when the server last analysed it, as last seen here
         self._grown: dict[str, int] = {}  # table -> rows added since
         self._due: list[str] = []  # tables waiting for the worker
         self._busy = False  # the worker is analysing one now
@@ -56,10 +67,10 @@ class Statistics:
                 continue
             if table not in self._rows:
                 with self.engine.connect() as conn:
-                    rows = conn.execute(
-                        text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
-                    ).scalar()
-                self._rows.setdefault(table, max(0.0, float(rows or 0)))
+                    seen = _seen(conn, table)
+                with self._cond:
+                    self._rows.setdefault(table, seen.rows)
+                    self._last.setdefault(table, seen.analysed)
             with self._cond:
                 self._grown[table] = self._grown.get(table, 0) + n
                 if self._grown[table] >= max(MIN_GROWTH, self._rows[table] / 2):
@@ -86,7 +97,12 @@ class Statistics:
                 self._busy = True
             try:
                 with self.engine.begin() as conn:
-                    conn.exec_driver_sql(f"ANALYZE {table}")  # names from this package, never from input
+                    seen = _seen(conn, table)
+                    if not self._analysed_elsewhere(table, seen):
+                        conn.exec_driver_sql(f"ANALYZE {table}")  # names from this package, never from input
+                        analysed = _seen(conn, table).analysed
+                        with self._cond:
+                            self._last[table] = analysed
             except Exception as exc:  # the statistics are a help, never a reason to stop a run
                 log.warning(
                     "could not analyse a table; its queries may be planned slowly",
@@ -97,6 +113,19 @@ class Statistics:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+
+    def _analysed_elsewhere(self, table: str, seen: _Seen) -> bool:
+        """Whether another session analysed `table` since this process last looked;
+        if so, count on from what the server says: its rows then, and the rows
+        changed since (a lower bound: the server adds each session's count a
+        little later)."""
+        with self._cond:
+            if seen.analysed is None or seen.analysed == self._last.get(table):
+                return False
+            self._last[table] = seen.analysed
+            self._rows[table] = seen.rows
+            self._grown[table] = max(self._grown.get(table, 0), seen.changed)
+            return True
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every ANALYZE asked for has run; False if `timeout` passed first."""
@@ -114,3 +143,27 @@ class Statistics:
         if worker is not None:
             worker.join(timeout)
         atexit.unregister(self.close)
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the server says of a table: its rows at its last ANALYZE, when that
+    was (any session's, or autovacuum's; None: never), and the rows changed since."""
+
+    rows: float
+    analysed: datetime | None
+    changed: int
+
+
+def _seen(conn: Connection, table: str) -> _Seen:
+    row = conn.execute(
+        text(
+            "SELECT c.reltuples, GREATEST(s.last_analyze, s.last_autoanalyze), s.n_mod_since_analyze"
+            " FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
+            " WHERE c.oid = to_regclass(:t)"
+        ),
+        {"t": table},
+    ).one_or_none()
+    if row is None:
+        return _Seen(0.0, None, 0)
+    return _Seen(max(0.0, float(row[0] or 0)), row[1], int(row[2] or 0))
