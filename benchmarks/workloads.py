@@ -319,15 +319,25 @@ class StreamRun:
 DRAIN_LIMIT = 900.0  # seconds a stream workload may take to drain before it counts as stuck
 
 
-def _processed(db: str) -> int:
-    from sqlalchemy import create_engine, text
+class _Processed:
+    """Counts the decided events while a stream drains, on one connection kept for
+    the whole drain (a fresh connection for each look made PostgreSQL start a
+    backend every 50 ms on the machine the consumers share)."""
 
-    engine = create_engine(db)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM processed_events")).scalar_one())
-    finally:
-        engine.dispose()
+    def __init__(self, db: str) -> None:
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(db, isolation_level="AUTOCOMMIT")  # each look sees what is committed
+        self.conn = self.engine.connect()
+
+    def __call__(self) -> int:
+        from sqlalchemy import text
+
+        return int(self.conn.execute(text("SELECT count(*) FROM processed_events")).scalar_one())
+
+    def close(self) -> None:
+        self.conn.close()
+        self.engine.dispose()
 
 
 def stream_throughput(
@@ -353,6 +363,7 @@ def stream_throughput(
     handle, name = tempfile.mkstemp(suffix=".toml")
     os.close(handle)
     settings = own_decisions_exchange(Path(name), topology.decisions)
+    processed: _Processed | None = None
     procs = [
         subprocess.Popen(
             [
@@ -383,12 +394,13 @@ def stream_throughput(
     ]
     spawned = time.perf_counter()
     try:
+        processed = _Processed(db)
         target = len(lines) - _dead_or_duplicate(world)
         first = last = 0.0
         start_count = done = 0
         deadline = time.monotonic() + DRAIN_LIMIT
         while done < target:
-            done = _processed(db)
+            done = processed()
             if done and not first:
                 first, start_count = time.perf_counter(), done
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
@@ -396,6 +408,8 @@ def stream_throughput(
             time.sleep(0.05)
         last = time.perf_counter()
     finally:
+        if processed is not None:
+            processed.close()
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
@@ -491,14 +505,16 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
         cwd=Path(__file__).resolve().parents[1],
     )
     started = time.perf_counter()
+    processed = _Processed(db)
     try:
         feeder.wait(timeout=3600)
         deadline = time.monotonic() + DRAIN_LIMIT
-        while (done := _processed(db)) < target:
+        while (done := processed()) < target:
             if time.monotonic() > deadline or not runner.is_alive():
                 raise RuntimeError(f"the consumer stopped or stalled at {done} of {target} events")
             time.sleep(0.05)
     finally:
+        processed.close()
         stop.set()
         runner.join(timeout=60)
         app.store.dispose()
