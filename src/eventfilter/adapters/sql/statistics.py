@@ -21,8 +21,8 @@ same tables, and each used to analyse them on its own count: two consumers
 ran 10 ANALYZEs of `processed_events` where one ran 6, a second of the
 server's time in a run of 39,000 events. So before it analyses, the worker
 asks the server when the table was last analysed: if another session (or
-autovacuum) did it since this process last looked, it does not analyse again
-and counts on from the server's figures (`_Seen`).
+autovacuum) did it since this process last looked, it does not analyse again,
+and counts its own rows on from the table's size at that ANALYZE (`_Seen`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Statistics:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._rows: dict[str, float] = {}  # table -> rows at its last ANALYZE
-        self._last: dict[str, datetime | None] = {}  # table -> when the server last analysed it, as last seen here
+        self._last: dict[str, datetime | None] = {}  # table -> its last ANALYZE, as last seen here
         self._grown: dict[str, int] = {}  # table -> rows added since
         self._due: list[str] = []  # tables waiting for the worker
         self._busy = False  # the worker is analysing one now
@@ -116,15 +116,14 @@ class Statistics:
 
     def _analysed_elsewhere(self, table: str, seen: _Seen) -> bool:
         """Whether another session analysed `table` since this process last looked;
-        if so, count on from what the server says: its rows then, and the rows
-        changed since (a lower bound: the server adds each session's count a
-        little later)."""
+        if so, this process's own rows count on from the table's size then. (The
+        server's count of rows changed since, `n_mod_since_analyze`, is not used:
+        it counts updates too, which this count leaves out on purpose.)"""
         with self._cond:
             if seen.analysed is None or seen.analysed == self._last.get(table):
                 return False
             self._last[table] = seen.analysed
             self._rows[table] = seen.rows
-            self._grown[table] = max(self._grown.get(table, 0), seen.changed)
             return True
 
     def settle(self, timeout: float | None = None) -> bool:
@@ -147,23 +146,22 @@ class Statistics:
 
 @dataclass(frozen=True)
 class _Seen:
-    """What the server says of a table: its rows at its last ANALYZE, when that
-    was (any session's, or autovacuum's; None: never), and the rows changed since."""
+    """What the server says of a table: its rows at its last ANALYZE, and when
+    that was (any session's, or autovacuum's; None: never)."""
 
     rows: float
     analysed: datetime | None
-    changed: int
 
 
 def _seen(conn: Connection, table: str) -> _Seen:
     row = conn.execute(
         text(
-            "SELECT c.reltuples, GREATEST(s.last_analyze, s.last_autoanalyze), s.n_mod_since_analyze"
+            "SELECT c.reltuples, GREATEST(s.last_analyze, s.last_autoanalyze)"
             " FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
             " WHERE c.oid = to_regclass(:t)"
         ),
         {"t": table},
     ).one_or_none()
     if row is None:
-        return _Seen(0.0, None, 0)
-    return _Seen(max(0.0, float(row[0] or 0)), row[1], int(row[2] or 0))
+        return _Seen(0.0, None)
+    return _Seen(max(0.0, float(row[0] or 0)), row[1])
