@@ -456,6 +456,9 @@ class _Latencies:
     def latency(self, seconds: float) -> None:
         self.samples.append(seconds)
 
+    def locked(self, seconds: float) -> None:
+        return None
+
 
 def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) -> StreamRun:
     """Publish at `rate` events/s from another process while one consumer runs

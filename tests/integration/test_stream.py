@@ -391,3 +391,65 @@ def test_the_whole_sample_through_the_stream_equals_replay(tmp_path: Any) -> Non
     )
     assert len(got) == len(want) > 3000
     assert got == want
+
+
+class _LockTimes:
+    """The stream's metrics, keeping only how long each batch took to lock its cases."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def consumed(self, n: int, redelivered: int) -> None:
+        return None
+
+    def decided(self, outcome: str, benefit: str | None) -> None:
+        return None
+
+    def dead_lettered(self, n: int) -> None:
+        return None
+
+    def latency(self, seconds: float) -> None:
+        return None
+
+    def locked(self, seconds: float) -> None:
+        self.times.append(seconds)
+
+
+def test_the_time_a_batch_waits_for_another_consumers_case_lock_is_measured(
+    pg_databases: Any, clock: Clock
+) -> None:
+    """Another consumer's batch holds case C; a batch with B's income waits for it,
+    and the metric says how long (`eventfilter_case_lock_seconds`)."""
+    import time
+
+    import psycopg
+
+    url = pg_databases()
+    app = app_for(url, clock)
+    metrics = _LockTimes()
+    processor = StreamProcessor(app.store, app.pack, app.settings, app.clock, metrics)
+    broker = MemoryBroker()
+    send(broker, income("B", 900, event_id="i1"))
+
+    def waiting(conn: Any) -> bool:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        return bool(row and row[0])
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as other:
+        other.execute("SELECT case_id FROM cases WHERE case_id = 'C' FOR UPDATE")
+        consumer = threading.Thread(target=drain, args=(processor, broker, 1))
+        consumer.start()
+        deadline = time.monotonic() + 60
+        while not waiting(other):
+            assert time.monotonic() < deadline, "the batch never waited for the lock"
+            time.sleep(0.01)
+        seen_waiting = time.perf_counter()
+        time.sleep(0.2)  # the other batch goes on for a while yet
+        other.rollback()  # and ends: the lock is let go
+        released = time.perf_counter()
+    consumer.join(timeout=60)
+    assert decided_events(app, "i1") == ["i1"]
+    assert len(metrics.times) == 1 and metrics.times[0] >= released - seen_waiting >= 0.2

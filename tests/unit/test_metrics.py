@@ -15,6 +15,8 @@ def test_each_reading_lands_in_its_series() -> None:
     m.decided("pass", None)
     m.dead_lettered(1)
     m.latency(0.03)
+    m.locked(0.002)
+    m.locked(0.3)
     m.open_windows(7)
     m.queue_lag(11)
     m.outbox_published(4)
@@ -28,6 +30,8 @@ def test_each_reading_lands_in_its_series() -> None:
     assert value("eventfilter_decisions_total", {"outcome": "pass", "benefit": "none"}) == 1
     assert value("eventfilter_dead_letters_total") == 1
     assert value("eventfilter_processing_seconds_count") == 1
+    assert value("eventfilter_case_lock_seconds_count") == 2
+    assert value("eventfilter_case_lock_seconds_bucket", {"le": "0.005"}) == 1
     assert value("eventfilter_open_windows") == 7
     assert value("eventfilter_queue_lag") == 11
     assert value("eventfilter_outbox_published_total") == 6

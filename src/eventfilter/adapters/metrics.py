@@ -43,6 +43,14 @@ class PrometheusMetrics:
             registry=r,
         )
 
+        self.lock_seconds = Histogram(
+            "eventfilter_case_lock_seconds",
+            "How long a batch took to lock the cases its events may touch: it waits"
+            " while another consumer's batch holds one of them.",
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r,
+        )
+
     def serve(self, port: int) -> None:
         start_http_server(port, registry=self.registry)
 
@@ -59,6 +67,9 @@ class PrometheusMetrics:
 
     def latency(self, seconds: float) -> None:
         self.seconds.observe(seconds)
+
+    def locked(self, seconds: float) -> None:
+        self.lock_seconds.observe(seconds)
 
     # the consumer's periodic readings
     def open_windows(self, n: int) -> None:

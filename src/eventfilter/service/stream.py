@@ -43,6 +43,7 @@ class StreamMetrics(Protocol):
     def decided(self, outcome: str, benefit: str | None) -> None: ...
     def dead_lettered(self, n: int) -> None: ...
     def latency(self, seconds: float) -> None: ...
+    def locked(self, seconds: float) -> None: ...
 
 
 class NoMetrics:
@@ -56,6 +57,9 @@ class NoMetrics:
         return None
 
     def latency(self, seconds: float) -> None:
+        return None
+
+    def locked(self, seconds: float) -> None:
         return None
 
 
@@ -116,7 +120,7 @@ class StreamProcessor:
         self.metrics.consumed(len(deliveries), sum(1 for d in deliveries if d.redelivered))
         reads = [(self.reader(d), d) for d in deliveries] if self.reader is not None else []
         with self.store.unit_of_work() as uow:
-            world = FreshWorld(self.pack, uow)
+            world = FreshWorld(self.pack, uow, on_locked=self.metrics.locked)
             inputs = (
                 derive_from(world, reads)
                 if self.reader is not None

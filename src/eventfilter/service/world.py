@@ -18,7 +18,8 @@ same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 
 import structlog
 
@@ -42,8 +43,11 @@ log = structlog.get_logger("eventfilter.replay")
 class FreshWorld:
     """Everything one unit of work reads, loaded fresh and locked."""
 
-    def __init__(self, pack: RulePack, uow: UnitOfWork) -> None:
+    def __init__(
+        self, pack: RulePack, uow: UnitOfWork, on_locked: Callable[[float], None] | None = None
+    ) -> None:
         self.uow = uow
+        self.on_locked = on_locked  # told how long locking the cases took (the stream's metrics)
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.engine.tick_origin = uow.tick_origin() or pack.in_force_from - ONE_DAY
         self.items: dict[str, OpenItem] = {}
@@ -87,7 +91,10 @@ class FreshWorld:
     ) -> list[str]:
         uow, engine = self.uow, self.engine
         state, book = engine.state, engine.book
+        asked = time.perf_counter()
         cases = uow.lock_cases([c for c in case_ids if c not in book.cases], skip_locked)
+        if self.on_locked is not None:  # waited for while another consumer holds one of them
+            self.on_locked(time.perf_counter() - asked)
         for case in cases:
             book.add(case)
         for p in uow.case_persons(cases, state.persons, [a for a in moving_to if a]):
