@@ -28,6 +28,7 @@ from eventfilter.generate import NATIONAL, REGISTER, Profile, write_world
 from eventfilter.rulepack import load_pack
 from eventfilter.service.imports import import_cases, import_persons
 from eventfilter.service.replay import Replayer, Summary
+from eventfilter.service.stream import NoMetrics
 from tests.helpers import own_decisions_exchange
 
 PROFILES: dict[str, Profile] = {"register": REGISTER, "national": NATIONAL}
@@ -440,24 +441,14 @@ def _dead_or_duplicate(world: World) -> int:
     return skipped
 
 
-class _Latencies:
+class _Latencies(NoMetrics):
+    """The stream's metrics, keeping only each event's latency."""
+
     def __init__(self) -> None:
         self.samples: list[float] = []
 
-    def consumed(self, n: int, redelivered: int) -> None:
-        return None
-
-    def decided(self, outcome: str, benefit: str | None) -> None:
-        return None
-
-    def dead_lettered(self, n: int) -> None:
-        return None
-
     def latency(self, seconds: float) -> None:
         self.samples.append(seconds)
-
-    def locked(self, seconds: float) -> None:
-        return None
 
 
 def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) -> StreamRun:

@@ -16,7 +16,7 @@ from eventfilter.core.pack import RulePack
 from eventfilter.service import queries
 from eventfilter.service.consumer import Consumer, ConsumerSettings
 from eventfilter.service.imports import import_cases, import_persons
-from eventfilter.service.stream import StreamProcessor
+from eventfilter.service.stream import NoMetrics, StreamProcessor
 from tests.helpers import World, case, event, extract, income, move, person
 from tests.integration.conftest import real_database_only
 
@@ -393,23 +393,11 @@ def test_the_whole_sample_through_the_stream_equals_replay(tmp_path: Any) -> Non
     assert got == want
 
 
-class _LockTimes:
+class _LockTimes(NoMetrics):
     """The stream's metrics, keeping only how long each batch took to lock its cases."""
 
     def __init__(self) -> None:
         self.times: list[float] = []
-
-    def consumed(self, n: int, redelivered: int) -> None:
-        return None
-
-    def decided(self, outcome: str, benefit: str | None) -> None:
-        return None
-
-    def dead_lettered(self, n: int) -> None:
-        return None
-
-    def latency(self, seconds: float) -> None:
-        return None
 
     def locked(self, seconds: float) -> None:
         self.times.append(seconds)

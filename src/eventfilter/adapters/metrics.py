@@ -42,7 +42,6 @@ class PrometheusMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=r,
         )
-
         self.lock_seconds = Histogram(
             "eventfilter_case_lock_seconds",
             "How long a batch took to lock the cases its events may touch: it waits"
