@@ -43,7 +43,6 @@ class Delivery:
     # what the consumer made of the body as it came in (the broker's `prepare`, on
     # the connection's own thread: the stream's parse), or None: made in the batch
     read: Any = None
-    held_back: int = 0  # how many of this consumer's batches held it back already (`holdback`)
 
 
 def prepared(prepare: Callable[[bytes], Any] | None, body: bytes) -> Any:
@@ -118,17 +117,6 @@ class Broker(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class CaseKeys:
-    """What `UnitOfWork.candidate_cases` finds a case by: its beneficiary, its
-    dwelling, and whom its beneficiary names as partner."""
-
-    case_id: str
-    beneficiary_id: str
-    dwelling_address_id: str | None
-    partner_id: str | None
-
-
 # -- the store --------------------------------------------------------------------------------
 class UnitOfWork(Protocol):
     """One transaction on the store: what a batch (or a caseworker's action)
@@ -158,12 +146,7 @@ class UnitOfWork(Protocol):
         ...
 
     def lock_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
-        """The cases, locked for this unit of work (in case id order); with
-        `skip_locked`, only those no other unit of work holds locked now."""
-        ...
-
-    def case_keys(self, case_ids: Sequence[str]) -> list[CaseKeys]:
-        """What `candidate_cases` finds these cases by, read without locking them."""
+        """The cases, locked for this unit of work (in case id order)."""
         ...
 
     def case_persons(

@@ -53,7 +53,6 @@ class StreamIn(_Strict):
     max_wait: float = Field(default=0.2, ge=0)
     standby_after: float = Field(default=10, ge=0)
     close_every: float = Field(default=1.0, gt=0)
-    hold_back_at_most: int = Field(default=3, ge=0)
 
 
 class WebIn(_Strict):

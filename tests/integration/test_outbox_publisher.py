@@ -122,8 +122,8 @@ def test_a_stopping_consumer_has_its_last_batch_published(db_url: str, clock: Cl
     stop = threading.Event()
     real = processor.process
 
-    def then_stop(deliveries: Any, wait: bool = False) -> Any:
-        result = real(deliveries, wait)
+    def then_stop(deliveries: Any) -> Any:
+        result = real(deliveries)
         processor.flush()  # the windows closed at once: their messages are in this round's outbox
         stop.set()
         return result

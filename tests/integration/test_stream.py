@@ -13,7 +13,6 @@ from eventfilter.adapters.memory_broker import MemoryBroker
 from eventfilter.application import App
 from eventfilter.bootstrap import bootstrap
 from eventfilter.core.pack import RulePack
-from eventfilter.ports import CaseKeys
 from eventfilter.service import queries
 from eventfilter.service.consumer import Consumer, ConsumerSettings
 from eventfilter.service.imports import import_cases, import_persons
@@ -63,13 +62,10 @@ def send(broker: MemoryBroker, *events: dict[str, Any] | str, ids: bool = True) 
 
 
 def drain(processor: StreamProcessor, broker: MemoryBroker, batch: int = 2) -> list[Any]:
-    """As the consumer does: what a batch held back comes first in the next."""
     decisions = []
-    later: list[Any] = []
-    while deliveries := later + broker.fetch(batch - len(later), 0):
+    while deliveries := broker.fetch(batch, 0):
         result = processor.process(deliveries)
-        broker.ack(result.done(deliveries))
-        later = result.held_back
+        broker.ack(deliveries)
         decisions += result.decisions
     return decisions
 
@@ -279,10 +275,10 @@ def test_a_poison_message_is_isolated_and_the_rest_decided(
     )
     real = processor.process
 
-    def process(deliveries: Any, wait: bool = False) -> Any:
+    def process(deliveries: Any) -> Any:
         if any(b"poison" in d.body for d in deliveries):
             raise RuntimeError("a bug meets this message: SELECT … WHERE person_id = 'X' AND income = 2")
-        return real(deliveries, wait)
+        return real(deliveries)
 
     monkeypatch.setattr(processor, "process", process)
     monkeypatch.delenv("EVENTFILTER_DEBUG", raising=False)
@@ -308,11 +304,11 @@ def test_the_consumer_rides_out_a_database_outage(db_url: str, clock: Clock, mon
     real = processor.process
     calls: list[list[bool]] = []
 
-    def flaky(deliveries: Any, wait: bool = False) -> Any:
+    def flaky(deliveries: Any) -> Any:
         calls.append([d.redelivered for d in deliveries])
         if len(calls) == 1:
             raise StoreError("The database is down.")
-        result = real(deliveries, wait)
+        result = real(deliveries)
         stop.set()
         return result
 
@@ -398,41 +394,23 @@ def test_the_whole_sample_through_the_stream_equals_replay(tmp_path: Any) -> Non
 
 
 class _LockTimes(NoMetrics):
-    """The stream's metrics, keeping only how long each batch took to lock its
-    cases, and how many events batches held back."""
+    """The stream's metrics, keeping only how long each batch took to lock its cases."""
 
     def __init__(self) -> None:
         self.times: list[float] = []
-        self.later = 0
 
     def locked(self, seconds: float) -> None:
         self.times.append(seconds)
 
-    def held_back(self, n: int) -> None:
-        self.later += n
 
-
-def _waiting_for_a_lock(conn: Any) -> bool:
-    row = conn.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _session(url: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-
-
-def test_an_event_held_back_as_often_as_allowed_makes_its_batch_wait_and_the_wait_is_measured(
+def test_the_time_a_batch_waits_for_another_consumers_case_lock_is_measured(
     pg_databases: Any, clock: Clock
 ) -> None:
-    """Another consumer's batch holds case C. B's income is held back
-    `hold_back_at_most` times, then its batch waits for the lock, and the metric
-    says how long (`eventfilter_case_lock_seconds`)."""
+    """Another consumer's batch holds case C; a batch with B's income waits for it,
+    and the metric says how long (`eventfilter_case_lock_seconds`)."""
     import time
+
+    import psycopg
 
     url = pg_databases()
     app = app_for(url, clock)
@@ -440,133 +418,26 @@ def test_an_event_held_back_as_often_as_allowed_makes_its_batch_wait_and_the_wai
     processor = StreamProcessor(app.store, app.pack, app.settings, app.clock, metrics)
     broker = MemoryBroker()
     send(broker, income("B", 900, event_id="i1"))
-    limit = app.settings.stream.hold_back_at_most
-    assert limit == 3  # the default
 
-    with _session(url) as other:
+    def waiting(conn: Any) -> bool:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        ).fetchone()
+        return bool(row and row[0])
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as other:
         other.execute("SELECT case_id FROM cases WHERE case_id = 'C' FOR UPDATE")
         consumer = threading.Thread(target=drain, args=(processor, broker, 1))
         consumer.start()
         deadline = time.monotonic() + 60
-        while not _waiting_for_a_lock(other):
+        while not waiting(other):
             assert time.monotonic() < deadline, "the batch never waited for the lock"
             time.sleep(0.01)
         seen_waiting = time.perf_counter()
-        assert metrics.later == limit  # held back that often before its batch waited
         time.sleep(0.2)  # the other batch goes on for a while yet
         other.rollback()  # and ends: the lock is let go
         released = time.perf_counter()
     consumer.join(timeout=60)
     assert decided_events(app, "i1") == ["i1"]
-    assert len(metrics.times) == limit + 1 and metrics.times[-1] >= released - seen_waiting >= 0.2
-
-
-def test_what_a_held_case_is_found_by_is_read_as_the_lookup_finds_it(db_url: str, clock: Clock) -> None:
-    """`case_keys`, on every store: a case's beneficiary, dwelling and the partner its
-    beneficiary names, what `candidate_cases` finds it by (a case not there: nothing)."""
-    app = app_for(db_url, clock)
-    with app.store.unit_of_work() as uow:
-        assert uow.case_keys(["H", "C", "nope"]) == [
-            CaseKeys("C", "B", None, "P"),
-            CaseKeys("H", "B", "A", "P"),
-        ]
-        assert uow.candidate_cases([], [], ["P"]) == ["C", "H"]
-
-
-def _two_families(url: str, clock: Clock) -> App:
-    app = bootstrap(url, clock=clock)
-    import_persons(app.store, extract(*PERSONS, person("Y", address_id="Q")), "persons.jsonl", app.clock)
-    import_cases(
-        app.store, app.pack, extract(*CASES, case("D", "kontanthjaelp", "Y")), "cases.jsonl", app.clock
-    )
-    return app
-
-
-TWO_FAMILIES = [
-    income("B", 900, event_id="b1"),
-    income("Y", 700, event_id="y1"),
-    income("P", 5000, event_id="p1"),  # B's partner: B's cases
-    income("X", 100, event_id="x1"),  # nobody's case
-    income("B", 12000, event_id="b2"),
-]
-
-
-def test_events_whose_case_another_consumer_holds_wait_unacknowledged_for_the_next_batch(
-    pg_databases: Any, clock: Clock
-) -> None:
-    """Another consumer's batch holds B's case C. The batch decides Y's and X's
-    events now; B's and P's wait, unacknowledged, and are decided by the next
-    batch once C is free, with the decisions a batch that waited would make."""
-    url = pg_databases()
-    app = _two_families(url, clock)
-    metrics = _LockTimes()
-    processor = StreamProcessor(app.store, app.pack, app.settings, app.clock, metrics)
-    broker = MemoryBroker()
-    send(broker, *TWO_FAMILIES)
-    consumer = Consumer(
-        processor, lambda: broker, ConsumerSettings(batch_size=10, max_wait=0), threading.Event()
-    )
-    everything = [e["event_id"] for e in TWO_FAMILIES]
-
-    with _session(url) as other:
-        other.execute("SELECT case_id FROM cases WHERE case_id = 'C' FOR UPDATE")
-        stepping = threading.Thread(target=consumer.step, args=(broker,))
-        stepping.start()
-        stepping.join(timeout=30)
-        assert not stepping.is_alive(), "the batch waited for the other consumer's lock"
-        assert decided_events(app, *everything) == ["x1", "y1"]
-        assert broker.acked == 2 and metrics.later == 3
-        other.rollback()
-    consumer.step(broker)
-    assert decided_events(app, *everything) == sorted(everything)
-    assert broker.acked == 5 and metrics.later == 3
-    assert consumer.stats.messages == 5 + 3  # the second batch began with the three held back
-
-    # the same events decided by one batch that waited for nothing
-    reference_clock = Clock()
-    reference = _two_families(pg_databases(), reference_clock)
-    ref_processor = StreamProcessor(reference.store, reference.pack, reference.settings, reference.clock)
-    ref_broker = MemoryBroker()
-    send(ref_broker, *TWO_FAMILIES)
-    assert [d.event_ids for d in drain(ref_processor, ref_broker, batch=10)] == [("x1",)]  # no case
-
-    def closed(p: StreamProcessor, c: Clock) -> list[tuple[Any, ...]]:
-        c.advance(app.settings.settle_seconds)
-        return sorted((d.case_id, d.decision_id, d.outcome, d.event_ids) for d in p.close_due())
-
-    got, want = closed(processor, clock), closed(ref_processor, reference_clock)
-    assert got == want
-    assert {case_id: events for case_id, _, _, events in got} == {
-        "C": ("b1", "p1", "b2"),
-        "H": ("b1", "p1", "b2"),
-        "D": ("y1",),
-    }
-
-
-def test_events_held_back_are_decided_before_the_consumer_stops(pg_databases: Any, clock: Clock) -> None:
-    """A stop after a batch that held events back decides them (waiting for their
-    cases) rather than handing them back to the broker, where each return counts
-    against the queue's delivery limit."""
-    url = pg_databases()
-    app = _two_families(url, clock)
-    processor = StreamProcessor(app.store, app.pack, app.settings, app.clock)
-    broker = MemoryBroker()
-    send(broker, *TWO_FAMILIES)
-    stop = threading.Event()
-    real = processor.process
-    with _session(url) as other:
-        other.execute("SELECT case_id FROM cases WHERE case_id = 'C' FOR UPDATE")
-
-        def then_stop(deliveries: Any, wait: bool = False) -> Any:
-            result = real(deliveries, wait)
-            if not stop.is_set():  # the first batch: B's and P's events held back
-                assert len(result.held_back) == 3
-                other.rollback()  # the other consumer's batch ends
-                stop.set()  # and this consumer is told to stop
-            return result
-
-        processor.process = then_stop  # type: ignore[method-assign]
-        stats = Consumer(processor, lambda: broker, ConsumerSettings(batch_size=10, max_wait=0), stop).run()
-    everything = [e["event_id"] for e in TWO_FAMILIES]
-    assert decided_events(app, *everything) == sorted(everything)
-    assert broker.acked == 5 and stats.messages == 5 + 3
+    assert len(metrics.times) == 1 and metrics.times[0] >= released - seen_waiting >= 0.2

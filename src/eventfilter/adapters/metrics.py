@@ -49,12 +49,6 @@ class PrometheusMetrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=r,
         )
-        self.later = Counter(
-            "eventfilter_events_held_back",
-            "Events a batch left for the consumer's next one: another consumer's batch"
-            " held a case they may touch (an event held back twice counts twice).",
-            registry=r,
-        )
 
     def serve(self, port: int) -> None:
         start_http_server(port, registry=self.registry)
@@ -75,9 +69,6 @@ class PrometheusMetrics:
 
     def locked(self, seconds: float) -> None:
         self.lock_seconds.observe(seconds)
-
-    def held_back(self, n: int) -> None:
-        self.later.inc(n)
 
     # the consumer's periodic readings
     def open_windows(self, n: int) -> None:

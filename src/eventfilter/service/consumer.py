@@ -16,12 +16,8 @@
 - A message that breaks processing is isolated by halving the batch and
   dead-lettered alone, so it never takes others with it nor comes back
   forever (the queue's delivery limit is the backstop for crashes).
-- Several consumers: events whose cases another consumer's batch holds
-  locked are held back, unacknowledged, and lead the next batch
-  (`StreamProcessor.process`).
 - Stopping (SIGTERM) finishes the batch in hand: commit, ack, publish, exit.
-  Events the last batch held back are decided then too, waiting for their
-  cases. What cannot be published then stays in the outbox for the next run.
+  What cannot be published then stays in the outbox for the next run.
 """
 
 from __future__ import annotations
@@ -87,9 +83,6 @@ class Consumer:
         self._next_close = 0.0
         self._next_lag = 0.0
         self._pending: list[Delivery] = []  # fetched, not yet acknowledged
-        # held back by the last batch (another consumer held a case they touch):
-        # unacknowledged, and first in the next batch
-        self._later: list[Delivery] = []
 
     def run(self) -> ConsumerStats:
         if self.publisher is not None:
@@ -131,7 +124,6 @@ class Consumer:
     def _outage(self, what: str, exc: Exception, broker: Broker | None, backoff: Backoff) -> None:
         self.stats.outages += 1
         self._pending = []  # the broker hands them back
-        self._later = []
         delay = backoff.next()
         log.warning(f"{what}; retrying", error=str(exc), retry_in_seconds=delay)
         if broker is not None:
@@ -159,16 +151,6 @@ class Consumer:
         return broker
 
     def _finish(self, broker: Broker) -> None:
-        if self._later:  # held back by the last batch: decided now, waiting for their cases
-            later, self._later = self._later, []
-            try:
-                result = self._decide(later, wait=True)
-                broker.ack(result.done(later))
-                self._count(later, result)
-            except (BrokerError, StoreError) as exc:
-                log.warning(
-                    "could not decide the events held back; the broker hands them back", error=str(exc)
-                )
         try:
             self._publish(broker)
         except (BrokerError, StoreError) as exc:
@@ -180,12 +162,11 @@ class Consumer:
 
     def step(self, broker: Broker) -> None:
         """One round: a batch if there is one, settled windows, the outbox."""
-        deliveries = self._pending or self._fetch(broker)
+        deliveries = self._pending or broker.fetch(self.settings.batch_size, self.settings.max_wait)
         if deliveries:
             self._pending = deliveries
             result = self._decide(deliveries)  # its dead letters are in the outbox with its decisions
-            broker.ack(result.done(deliveries))
-            self._later = result.held_back
+            broker.ack(deliveries)
             self._pending = []
             self._count(deliveries, result)
         now = self.monotonic()
@@ -206,12 +187,6 @@ class Consumer:
                 self.on_lag(lag)
         self._publish(broker)
 
-    def _fetch(self, broker: Broker) -> list[Delivery]:
-        """The next batch: what the last one held back, first, then what has come in."""
-        later, room = self._later, self.settings.batch_size - len(self._later)
-        self._later = []
-        return later + (broker.fetch(room, self.settings.max_wait) if room > 0 else [])
-
     def _publish(self, broker: Broker) -> None:
         """The outbox: the publisher's thread is woken, or it is published here."""
         if self.publisher is not None:
@@ -219,9 +194,9 @@ class Consumer:
         else:
             self.processor.publish_outbox(broker)
 
-    def _decide(self, deliveries: Sequence[Delivery], wait: bool = False) -> BatchResult:
+    def _decide(self, deliveries: Sequence[Delivery]) -> BatchResult:
         try:
-            return self.processor.process(deliveries, wait)
+            return self.processor.process(deliveries)
         except (StoreError, BrokerError):
             raise
         except Exception as exc:
@@ -233,10 +208,8 @@ class Consumer:
                     error=unexpected(exc),
                 )
                 return self.processor.reject(d, f"could not be processed ({unexpected(exc)})")
-            # halves that wait for their locks: one holding an event back could not
-            # tell the other, which would decide that person's later events first
             half = len(deliveries) // 2
-            first, second = self._decide(deliveries[:half], True), self._decide(deliveries[half:], True)
+            first, second = self._decide(deliveries[:half]), self._decide(deliveries[half:])
             return BatchResult(
                 decisions=first.decisions + second.decisions,
                 dead=first.dead + second.dead,

@@ -67,18 +67,10 @@ class Outcome(Generic[P]):
     refused: list[tuple[P, str]] = field(default_factory=list)  # dead-lettered inputs, with the reason
     duplicates: int = 0
     accepted: list[Candidate[P]] = field(default_factory=list)  # the events decided, with their origin
-    # accepted, then held back for a later batch (another consumer holds a case they touch)
-    held_back: list[Candidate[P]] = field(default_factory=list)
 
     @property
     def fresh(self) -> list[Event]:
         return [c.event for c in self.accepted]
-
-    def hold_back(self, event_ids: set[str]) -> None:
-        """These accepted events are not decided in this batch: not taken as processed either."""
-        self.held_back = [c for c in self.accepted if c.event.event_id in event_ids]
-        self.accepted = [c for c in self.accepted if c.event.event_id not in event_ids]
-        self.changes.processed = [p for p in self.changes.processed if p.event_id not in event_ids]
 
 
 Dead = Callable[[P, bytes, str], DeadLetter]  # an input and its refusal as the dead-letter store keeps it
@@ -166,9 +158,6 @@ class Pipeline(Generic[P]):
         out: Outcome[P] = Outcome(BatchChanges(at=at))
         fresh = self.accept(uow, self.read(inputs, at, out), out)
         engine = world.prepare(fresh)
-        if world.held_back:
-            out.hold_back(world.held_back)
-            fresh = out.fresh
         now = at.timestamp()
         for event in fresh:
             out.decisions.extend(engine.process(event, now))

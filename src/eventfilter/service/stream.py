@@ -18,7 +18,7 @@ in the store, so a restart finishes them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -44,7 +44,6 @@ class StreamMetrics(Protocol):
     def dead_lettered(self, n: int) -> None: ...
     def latency(self, seconds: float) -> None: ...
     def locked(self, seconds: float) -> None: ...
-    def held_back(self, n: int) -> None: ...
 
 
 class NoMetrics:
@@ -63,9 +62,6 @@ class NoMetrics:
     def locked(self, seconds: float) -> None:
         return None
 
-    def held_back(self, n: int) -> None:
-        return None
-
 
 @dataclass
 class BatchResult:
@@ -74,14 +70,6 @@ class BatchResult:
     dead: list[tuple[Delivery, str]] = field(default_factory=list)
     duplicates: int = 0
     decided_events: int = 0
-    # not decided yet: another consumer held a case they touch. Not to be
-    # acknowledged; decided in a later batch (`StreamProcessor.process`)
-    held_back: list[Delivery] = field(default_factory=list)
-
-    def done(self, deliveries: Sequence[Delivery]) -> list[Delivery]:
-        """Of these deliveries, those to acknowledge: all but the ones held back."""
-        later = {(d.queue, d.tag) for d in self.held_back}
-        return [d for d in deliveries if (d.queue, d.tag) not in later]
 
 
 class StreamProcessor:
@@ -125,36 +113,21 @@ class StreamProcessor:
         return self.pipeline.parse if self.reader is None else None
 
     # -- a batch of messages ----------------------------------------------------------
-    def process(self, deliveries: Sequence[Delivery], wait: bool = False) -> BatchResult:
-        """Decide a batch. Events that may touch a case another consumer's batch
-        holds locked are held back (`holdback`): the result names their
-        deliveries, which the caller keeps unacknowledged and hands to a later
-        batch. A delivery held back `[stream] hold_back_at_most` times, or `wait`,
-        makes the batch wait for the locks instead, as every batch did before.
-        Register snapshots are never held back: each is read against the
-        register as it is, and a person first seen is written with the batch."""
+    def process(self, deliveries: Sequence[Delivery]) -> BatchResult:
         at = self.clock()
         now = at.timestamp()
         settle = self.settings.settle_seconds
-        self.metrics.consumed(
-            sum(1 for d in deliveries if not d.held_back),
-            sum(1 for d in deliveries if d.redelivered and not d.held_back),
-        )
-        limit = self.settings.stream.hold_back_at_most
-        hold_back = not wait and self.reader is None and all(d.held_back < limit for d in deliveries)
+        self.metrics.consumed(len(deliveries), sum(1 for d in deliveries if d.redelivered))
         reads = [(self.reader(d), d) for d in deliveries] if self.reader is not None else []
         with self.store.unit_of_work() as uow:
-            world = FreshWorld(self.pack, uow, on_locked=self.metrics.locked, hold_back=hold_back)
+            world = FreshWorld(self.pack, uow, on_locked=self.metrics.locked)
             inputs = (
                 derive_from(world, reads)
                 if self.reader is not None
                 else [Input(d.body, d, d.message_id, parsed=d.read) for d in deliveries]
             )
             out = self.pipeline.run(uow, world, inputs, at, close=lambda e: e.close_due(now, settle))
-        later = [replace(c.origin, held_back=c.origin.held_back + 1) for c in out.held_back]
-        result = BatchResult(out.decisions, out.refused, out.duplicates, len(out.fresh), later)
-        if later:
-            self.metrics.held_back(len(later))
+        result = BatchResult(out.decisions, out.refused, out.duplicates, len(out.fresh))
         committed = self.clock().timestamp()
         for c in out.accepted:
             if c.origin.published_at is not None:

@@ -28,14 +28,13 @@ from eventfilter.core.cases import CaseBook
 from eventfilter.core.engine import Engine
 from eventfilter.core.evaluation import shown_addresses
 from eventfilter.core.events import Event
-from eventfilter.core.facts import Case, Person
+from eventfilter.core.facts import Person
 from eventfilter.core.pack import RulePack
 from eventfilter.core.relevance import evict_irrelevant
 from eventfilter.core.state import RegisterState
 from eventfilter.core.ticks import ONE_DAY
-from eventfilter.ports import CaseKeys, UnitOfWork
+from eventfilter.ports import UnitOfWork
 from eventfilter.records import OpenItem
-from eventfilter.service.holdback import held_back
 from eventfilter.service.naming import candidates, corrected, moving_to, named
 
 log = structlog.get_logger("eventfilter.replay")
@@ -45,18 +44,10 @@ class FreshWorld:
     """Everything one unit of work reads, loaded fresh and locked."""
 
     def __init__(
-        self,
-        pack: RulePack,
-        uow: UnitOfWork,
-        on_locked: Callable[[float], None] | None = None,
-        hold_back: bool = False,
+        self, pack: RulePack, uow: UnitOfWork, on_locked: Callable[[float], None] | None = None
     ) -> None:
         self.uow = uow
         self.on_locked = on_locked  # told how long locking the cases took (the stream's metrics)
-        # the stream: events whose cases another consumer holds locked wait for a
-        # later batch (`holdback`) rather than the batch waiting for that consumer
-        self.hold_back = hold_back
-        self.held_back: set[str] = set()  # the ids of the events `prepare` held back
         self.engine = Engine(pack, RegisterState(), CaseBook())
         self.engine.tick_origin = uow.tick_origin() or pack.in_force_from - ONE_DAY
         self.items: dict[str, OpenItem] = {}
@@ -72,13 +63,7 @@ class FreshWorld:
         for p in uow.persons(i for i in named(events, engine.effects) if i not in state.persons):
             state.add(p)
         beneficiaries, addresses, partners = candidates(events, state, engine.effects)
-        wanted = uow.candidate_cases(beneficiaries, addresses, partners)
-        self._take(wanted, addresses, skip_locked=self.hold_back)
-        book = engine.book.cases
-        held = {c for c in wanted if c not in book} if self.hold_back else set()
-        if held:  # another consumer holds these locked
-            keys = [_keys(c, state) for c in book.values()] + uow.case_keys(sorted(held))
-            self.held_back = held_back(events, state, engine.effects, keys, held)
+        self._take(uow.candidate_cases(beneficiaries, addresses, partners), addresses)
         return engine
 
     def know(self, person_ids: Iterable[str]) -> RegisterState:
@@ -157,7 +142,6 @@ class RunWorld:
         self._closing: set[str] = set()  # cases loaded to close their windows only (end of input)
         self.stored_windows: set[str] = set()  # cases whose open window is in the store
         self.uow: UnitOfWork | None = None
-        self.held_back: set[str] = set()  # never any: a run holds the database alone
 
     def bind(self, uow: UnitOfWork) -> RunWorld:
         """Use this unit of work for the batch at hand."""
@@ -338,14 +322,6 @@ class RunWorld:
 
 
 World = FreshWorld | RunWorld
-
-
-def _keys(case: Case, state: RegisterState) -> CaseKeys:
-    """What a loaded case is found by (`UnitOfWork.case_keys`), from memory."""
-    b = state.persons.get(case.beneficiary_id)
-    return CaseKeys(
-        case.case_id, case.beneficiary_id, case.dwelling_address_id, b.partner_id if b is not None else None
-    )
 
 
 def add_new(state: RegisterState, person: Person) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.core.window import Window
-from eventfilter.ports import CaseKeys, OutMessage
+from eventfilter.ports import OutMessage
 from eventfilter.records import (
     BatchChanges,
     OpenItem,
@@ -68,16 +68,6 @@ class MemoryUnitOfWork:
 
     def lock_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
         return [replace(self.t.cases[c]) for c in sorted(set(case_ids)) if c in self.t.cases]
-
-    def case_keys(self, case_ids: Sequence[str]) -> list[CaseKeys]:
-        keys = []
-        for c in sorted(set(case_ids)):
-            case = self.t.cases.get(c)
-            if case is not None:
-                b = self.t.persons.get(case.beneficiary_id)
-                partner = b.partner_id if b is not None else None
-                keys.append(CaseKeys(c, case.beneficiary_id, case.dwelling_address_id, partner))
-        return keys
 
     def case_persons(
         self, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()

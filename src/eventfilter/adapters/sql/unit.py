@@ -32,7 +32,7 @@ from eventfilter.adapters.sql.writes import REGISTER
 from eventfilter.core.facts import Case, Effect, Person
 from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.core.window import Window
-from eventfilter.ports import CaseKeys, OutMessage
+from eventfilter.ports import OutMessage
 from eventfilter.records import BatchChanges, OpenItem
 
 OUTBOX_LOCK = 7_401_001  # the advisory lock one publisher holds at a time (PostgreSQL)
@@ -133,15 +133,6 @@ def lock_cases(conn: Connection, case_ids: Sequence[str], skip_locked: bool = Fa
         lock = " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
     sql = f"SELECT {', '.join(codec.CASE_COLUMNS)} FROM cases WHERE {{}} ORDER BY case_id{lock}"
     return [codec.case_of_raw(r) for r in rows_where(conn, sql, "case_id", sorted(case_ids))]
-
-
-def case_keys(conn: Connection, case_ids: Sequence[str]) -> list[CaseKeys]:
-    """What `candidate_cases` finds these cases by, as they are now (no lock)."""
-    sql = (
-        "SELECT c.case_id, c.beneficiary_id, c.dwelling_address_id, p.partner_id"
-        " FROM cases c LEFT JOIN persons p ON p.person_id = c.beneficiary_id WHERE {} ORDER BY c.case_id"
-    )
-    return [CaseKeys(*r) for r in rows_where(conn, sql, "c.case_id", sorted(case_ids))]
 
 
 def case_persons(
@@ -312,9 +303,6 @@ class SqlUnitOfWork:
 
     def lock_cases(self, case_ids: Sequence[str], skip_locked: bool = False) -> list[Case]:
         return lock_cases(self.conn, case_ids, skip_locked)
-
-    def case_keys(self, case_ids: Sequence[str]) -> list[CaseKeys]:
-        return case_keys(self.conn, case_ids)
 
     def case_persons(
         self, cases: Sequence[Case], have: Mapping[str, Person], moving_to: Iterable[str] = ()
