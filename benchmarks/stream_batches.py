@@ -48,8 +48,11 @@ class Statements:
         conn.info["eventfilter.started"] = time.perf_counter()
 
     def after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        started = conn.info.pop("eventfilter.started", None)
+        if started is None:  # begun before the listener was: on the statistics worker's thread
+            return
         key = PLACEHOLDERS.sub("..", re.sub(r"\s+", " ", statement))[:90]
-        self.times[key].append(time.perf_counter() - conn.info["eventfilter.started"])
+        self.times[key].append(time.perf_counter() - started)
         self.rows[key] += max(cursor.rowcount, 0)
 
 

@@ -104,7 +104,10 @@ class Timings:
     def after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         text = PLACEHOLDERS.sub("..", re.sub(r"\s+", " ", statement))[:80] + (" [many]" if many else "")
         text = f"{BESIDE} {text}" if _beside() else text
-        self.statements[text].append(time.perf_counter() - conn.info["eventfilter.started"])
+        started = conn.info.pop("eventfilter.started", None)
+        if started is None:  # begun before the listener was: on the statistics worker's thread
+            return
+        self.statements[text].append(time.perf_counter() - started)
 
     def report(self, latencies: list[float]) -> None:
         lat = sorted(latencies)
