@@ -28,7 +28,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine as SqlEngine
 
 from benchmarks.conftest import CACHE
-from benchmarks.stream_phases import PLACEHOLDERS  # lists of placeholders shortened alike
+from benchmarks.stream_phases import (  # lists of placeholders shortened alike, statements timed alike
+    PLACEHOLDERS,
+    statement_started,
+    statement_took,
+)
 from benchmarks.workloads import import_extracts, make_world
 from eventfilter.adapters.jsonl import JsonlSource
 from eventfilter.bootstrap import bootstrap
@@ -44,15 +48,12 @@ class Statements:
         self.times: dict[str, list[float]] = collections.defaultdict(list)
         self.rows: collections.Counter[str] = collections.Counter()
 
-    def before(self, conn: Any, *_: Any) -> None:
-        conn.info["eventfilter.started"] = time.perf_counter()
-
     def after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        started = conn.info.pop("eventfilter.started", None)
-        if started is None:  # begun before the listener was: on the statistics worker's thread
+        took = statement_took(conn)
+        if took is None:
             return
         key = PLACEHOLDERS.sub("..", re.sub(r"\s+", " ", statement))[:90]
-        self.times[key].append(time.perf_counter() - started)
+        self.times[key].append(took)
         self.rows[key] += max(cursor.rowcount, 0)
 
 
@@ -69,7 +70,7 @@ def run(batch: int, events: int) -> None:
             import_extracts(app, world.dir)
             lines = [raw for _, raw in JsonlSource(str(world.events))][:events]
             processor = StreamProcessor(app.store, app.pack, app.settings, app.clock, daily_tick=False)
-            event.listen(SqlEngine, "before_cursor_execute", statements.before)
+            event.listen(SqlEngine, "before_cursor_execute", statement_started)
             event.listen(SqlEngine, "after_cursor_execute", statements.after)
             took: list[float] = []
             cpu = 0.0  # this process's own CPU (every thread), steadier than wall time on a shared machine
@@ -83,7 +84,7 @@ def run(batch: int, events: int) -> None:
                 took.append(time.perf_counter() - began)
                 cpu += time.process_time() - began_cpu
         finally:
-            event.remove(SqlEngine, "before_cursor_execute", statements.before)
+            event.remove(SqlEngine, "before_cursor_execute", statement_started)
             event.remove(SqlEngine, "after_cursor_execute", statements.after)
             app.store.dispose()
     finally:

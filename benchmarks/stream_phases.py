@@ -58,6 +58,19 @@ PHASES: list[tuple[Any, str]] = [
     (SqlStore, "committed"),
 ]
 PLACEHOLDERS = re.compile(r"(%s|\?|\$\d+|%\(\w+\)s)(, (%s|\?|\$\d+|%\(\w+\)s))+")
+_STARTED = "eventfilter.started"  # the connection's info key for the statement in hand
+
+
+def statement_started(conn: Any, *_: Any) -> None:
+    """SQLAlchemy's `before_cursor_execute`: the statement's start, on its connection."""
+    conn.info[_STARTED] = time.perf_counter()
+
+
+def statement_took(conn: Any) -> float | None:
+    """In `after_cursor_execute`: how long the statement took; None for one begun
+    before the listener was (the statistics worker's ANALYZE, on its own thread)."""
+    started = conn.info.pop(_STARTED, None)
+    return None if started is None else time.perf_counter() - started
 
 
 class Timings:
@@ -98,16 +111,13 @@ class Timings:
         setattr(cls, name, wrapper)
         return lambda: setattr(cls, name, original)
 
-    def before(self, conn: Any, *_: Any) -> None:
-        conn.info["eventfilter.started"] = time.perf_counter()
-
     def after(self, conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        took = statement_took(conn)
+        if took is None:
+            return
         text = PLACEHOLDERS.sub("..", re.sub(r"\s+", " ", statement))[:80] + (" [many]" if many else "")
         text = f"{BESIDE} {text}" if _beside() else text
-        started = conn.info.pop("eventfilter.started", None)
-        if started is None:  # begun before the listener was: on the statistics worker's thread
-            return
-        self.statements[text].append(time.perf_counter() - started)
+        self.statements[text].append(took)
 
     def report(self, latencies: list[float]) -> None:
         lat = sorted(latencies)
@@ -149,7 +159,7 @@ def one_round(world: World, rate: float) -> Timings:
     """The latency run on `world` at `rate`, timed; reported, and returned."""
     timings = Timings()
     undo = [timings.timed(cls, name) for cls, name in PHASES]
-    event.listen(SqlEngine, "before_cursor_execute", timings.before)
+    event.listen(SqlEngine, "before_cursor_execute", statement_started)
     event.listen(SqlEngine, "after_cursor_execute", timings.after)
     name = f"eventfilter_phases_{uuid.uuid4().hex[:8]}"
     admin = f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres"
@@ -161,7 +171,7 @@ def one_round(world: World, rate: float) -> Timings:
         timings.latencies = run.latencies
         timings.report(run.latencies)
     finally:
-        event.remove(SqlEngine, "before_cursor_execute", timings.before)
+        event.remove(SqlEngine, "before_cursor_execute", statement_started)
         event.remove(SqlEngine, "after_cursor_execute", timings.after)
         for undone in undo:
             undone()

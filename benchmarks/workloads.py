@@ -499,8 +499,9 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
         cwd=Path(__file__).resolve().parents[1],
     )
     started = time.perf_counter()
-    processed = _Processed(db)
+    processed: _Processed | None = None
     try:
+        processed = _Processed(db)
         feeder.wait(timeout=3600)
         deadline = time.monotonic() + DRAIN_LIMIT
         while (done := processed()) < target:
@@ -508,7 +509,8 @@ def stream_latency(world: World, db: str, amqp: str, queue: str, rate: float) ->
                 raise RuntimeError(f"the consumer stopped or stalled at {done} of {target} events")
             time.sleep(0.05)
     finally:
-        processed.close()
+        if processed is not None:
+            processed.close()
         stop.set()
         runner.join(timeout=60)
         app.store.dispose()
