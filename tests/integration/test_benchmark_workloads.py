@@ -109,3 +109,20 @@ def test_the_floor_decides_each_new_event_once_and_skips_what_it_cannot_read(tmp
         ("e2", "C1", "suspend"),
         ("e2", "C2", "suspend"),
     ]
+
+
+def test_a_draining_stream_is_counted_rarely_far_from_its_end_and_often_near_it() -> None:
+    from benchmarks.workloads import LOOK_AT_MOST, LOOK_EVERY, next_look
+
+    assert next_look(0, 40_000, 0.0) == LOOK_EVERY  # nothing decided yet: no rate to go by
+    assert next_look(5_000, 35_000, 1.0) == LOOK_AT_MOST  # 7 s left at 5,000/s: capped
+    assert next_look(30_000, 10_000, 6.0) == 0.5  # 2 s left: a quarter of it
+    assert next_look(39_900, 100, 8.0) == LOOK_EVERY  # 20 ms left: as often as before
+    # from the first decided event to the last at a steady rate, far fewer counts than every 50 ms
+    total, rate, decided, clock, looks = 40_000, 5_000.0, 0, 0.0, 0
+    while decided < total:
+        clock += next_look(decided, total - decided, clock)
+        decided = min(total, int(rate * clock))
+        looks += 1
+    assert looks < 40 < total / rate / LOOK_EVERY
+    assert clock - total / rate <= LOOK_EVERY  # the end seen within a look of it
