@@ -126,3 +126,18 @@ def test_a_draining_stream_is_counted_rarely_far_from_its_end_and_often_near_it(
         looks += 1
     assert looks < 40 < total / rate / LOOK_EVERY
     assert clock - total / rate <= LOOK_EVERY  # the end seen within a look of it
+
+
+def test_replay_statements_times_every_write_of_a_replay(tmp_path: Path) -> None:
+    from benchmarks.replay_statements import run, table
+
+    world = make_world(tmp_path / "worlds", profile="national", persons=800, days=40, seed=4)
+    before = world.template_db.read_bytes()
+    summary, wall, statements = run(world.template_db, world.events)
+    assert summary.events_read == world.event_count()
+    inserted = {
+        text: statements.rows[text] for text in statements.times if "INSERT INTO processed_events" in text
+    }
+    assert sum(inserted.values()) == summary.decided  # one row for each event decided
+    assert "INSERT INTO processed_events" in table(wall, statements)
+    assert world.template_db.read_bytes() == before  # a copy was replayed into, never the world
