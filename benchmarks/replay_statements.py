@@ -17,41 +17,31 @@ statement's timer stopped; and all that Python does around the statements.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from sqlalchemy import event
 
 from benchmarks.stream_batches import Statements
 from benchmarks.stream_phases import statement_started
-from benchmarks.workloads import CountingSink
-from eventfilter.adapters.jsonl import JsonlSource
+from benchmarks.workloads import fresh_app, replay, timed
 from eventfilter.adapters.sql.store import SqlStore
-from eventfilter.bootstrap import bootstrap
 from eventfilter.logs import configure
-from eventfilter.service.replay import Replayer, Summary
+from eventfilter.service.replay import Summary
 
 
 def run(database: Path, events: Path) -> tuple[Summary, float, Statements]:
     """Replay `events` into a copy of `database`: the summary, the wall time and the statements."""
     statements = Statements()
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "replay.db"
-        shutil.copy(database, db)
-        app = bootstrap(f"sqlite:///{db}")
+        app = fresh_app(database, Path(tmp))
         try:
             assert isinstance(app.store, SqlStore)
             event.listen(app.store.engine, "before_cursor_execute", statement_started)
             event.listen(app.store.engine, "after_cursor_execute", statements.after)
-            source = JsonlSource(str(events))
-            replayer = Replayer(app.store, app.pack, app.settings, app.clock, CountingSink())
-            started = time.perf_counter()
-            summary = replayer.run(source, source.name)
-            wall = time.perf_counter() - started
+            summary, wall = timed(lambda: replay(app, events))
         finally:
             app.store.dispose()
     return summary, wall, statements
@@ -62,8 +52,7 @@ def table(wall: float, statements: Statements, top: int = 20) -> str:
         "| total | calls | mean | rows | statement |",
         "|---|---|---|---|---|",
     ]
-    ordered = sorted(statements.times.items(), key=lambda kv: -sum(kv[1]))
-    for text, times in ordered[:top]:
+    for text, times in statements.by_total(top):
         lines.append(
             f"| {sum(times):.2f} s | {len(times)} | {statistics.mean(times) * 1000:.2f} ms"
             f" | {statements.rows[text]:,} | `{text}` |"

@@ -56,6 +56,10 @@ class Statements:
         self.times[key].append(took)
         self.rows[key] += max(cursor.rowcount, 0)
 
+    def by_total(self, top: int) -> list[tuple[str, list[float]]]:
+        """The `top` statements by their total time, each with its times."""
+        return sorted(self.times.items(), key=lambda kv: -sum(kv[1]))[:top]
+
 
 def run(batch: int, events: int) -> None:
     world = make_world(CACHE, profile="national", persons=30_000, days=120, seed=3)  # test_stream's
@@ -100,7 +104,7 @@ def run(batch: int, events: int) -> None:
     count, spent = sum(map(len, ran)), sum(map(sum, ran))
     print(f"statements: {count / len(took):.1f} a batch, {spent:.2f} s in all (no ANALYZE, no COPY)")
     print("statements by total time (ANALYZE runs on a thread of its own):")
-    for key, times in sorted(statements.times.items(), key=lambda kv: -sum(kv[1]))[:25]:
+    for key, times in statements.by_total(25):
         mean, rows = statistics.mean(times), statements.rows[key] / len(times)
         print(f"  {sum(times):6.2f} s {len(times):5d}x {mean * 1000:7.2f} ms {rows:7.0f} rows  {key}")
 

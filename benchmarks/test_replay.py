@@ -15,7 +15,7 @@ def _replay_benchmark(benchmark, world: World, tmp_path: Path) -> None:  # type:
     lines = world.event_count()
 
     def setup():  # type: ignore[no-untyped-def]
-        return (fresh_app(world, tmp_path), world), {}
+        return (fresh_app(world.template_db, tmp_path), world.events), {}
 
     summary = benchmark.pedantic(replay, setup=setup, rounds=2, iterations=1)
     assert summary.events_read == lines

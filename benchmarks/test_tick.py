@@ -16,7 +16,7 @@ from eventfilter.service.ticks import Ticker
 
 def _tick(benchmark, world: World, tmp_path: Path, through: date) -> None:  # type: ignore[no-untyped-def]
     def setup():  # type: ignore[no-untyped-def]
-        app = fresh_app(world, tmp_path)
+        app = fresh_app(world.template_db, tmp_path)
         return (Ticker(app.store, app.pack, app.settings, app.clock), through), {}
 
     def run(ticker: Ticker, day: date) -> int:

@@ -71,12 +71,14 @@ def make_world(root: Path, *, profile: str, persons: int, days: int, seed: int =
     return World(out, template)
 
 
-def fresh_app(world: World, work: Path) -> App:
-    """A copy of the world's template database, ready to replay into."""
+def fresh_app(template: Path, work: Path) -> App:
+    """A copy in `work` of an imported world's database (a world's `template_db`,
+    the national benchmark's `base.db`), ready to replay into; the template is
+    never written."""
     db = work / "replay.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    shutil.copy(world.template_db, db)
+    shutil.copy(template, db)
     return bootstrap(f"sqlite:///{db}")
 
 
@@ -99,8 +101,9 @@ class CountingSink:
         return None
 
 
-def replay(app: App, world: World) -> Summary:
-    source = JsonlSource(str(world.events))
+def replay(app: App, events: Path) -> Summary:
+    """Replay an events file as `eventfilter replay` does, each decision made into its line and counted."""
+    source = JsonlSource(str(events))
     return Replayer(app.store, app.pack, app.settings, app.clock, CountingSink()).run(source, source.name)
 
 
