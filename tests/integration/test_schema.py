@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from eventfilter.adapters.sql.models import Base
+from eventfilter.adapters.sql.models import METADATA
 from eventfilter.adapters.sql.schema import _alembic
 from eventfilter.bootstrap import bootstrap
 from eventfilter.ports import OutMessage
@@ -37,7 +37,7 @@ def test_the_migrations_build_what_the_models_describe(sql_url: str) -> None:
     store = sql_store(bootstrap(sql_url))
     try:
         with store.connect() as conn:
-            differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            differences = compare_metadata(MigrationContext.configure(conn), METADATA)
         assert differences == []
     finally:
         store.dispose()

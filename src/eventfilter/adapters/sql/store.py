@@ -29,12 +29,12 @@ from eventfilter.adapters.sql.models import (
     CASES,
     DEAD_LETTERS,
     EXTRACTS,
+    METADATA,
     OUTBOX,
     PERSONS,
     PROTECTED_ADDRESSES,
     RUNS,
     WINDOWS,
-    Base,
 )
 from eventfilter.adapters.sql.statistics import Statistics
 from eventfilter.adapters.sql.writes import (
@@ -317,4 +317,4 @@ class SqlStore:
         self.engine.dispose()
 
 
-__all__ = ["Base", "SqlStore", "make_engine", "redact_url"]
+__all__ = ["METADATA", "SqlStore", "make_engine", "redact_url"]
