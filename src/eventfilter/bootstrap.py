@@ -10,7 +10,6 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from eventfilter.adapters.memory import MemoryStore
 from eventfilter.adapters.sql.review import SqlReview
 from eventfilter.adapters.sql.store import SqlStore
 from eventfilter.adapters.sql.websessions import SqlSessions
@@ -47,6 +46,9 @@ def bootstrap(
     conf = load_settings(settings)
     url = db_url(db)
     if url.startswith("memory:"):
+        # imported here: a run on a database never loads the in-memory twin
+        from eventfilter.adapters.memory import MemoryStore
+
         memory = MemoryStore()
         return App(memory, memory, memory.sessions, pack, conf, clock)
     store = SqlStore(url)

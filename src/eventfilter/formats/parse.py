@@ -8,6 +8,7 @@ import json
 import math
 from datetime import UTC
 from sys import intern
+from typing import TYPE_CHECKING
 
 import orjson
 from pydantic import ValidationError
@@ -16,21 +17,14 @@ from eventfilter.core import events as ev
 from eventfilter.core.facts import Case, Person
 from eventfilter.errors import Malformed
 from eventfilter.formats import fastparse
-from eventfilter.formats.models import (
-    CASE,
-    EVENT,
-    PERSON,
-    AddressChangeIn,
-    BirthIn,
-    CorrectionIn,
-    EventBase,
-    IncomeChangeIn,
-    MaritalChangeIn,
-    ParsedEvent,
-    ProtectedIn,
-)
 from eventfilter.formats.patterns import BOM, CONTROL, TEXT_MAX
 from eventfilter.formats.sentences import describe, raw_text
+
+if TYPE_CHECKING:
+    from eventfilter.formats.models import EventBase, ParsedEvent
+
+# The pydantic models are imported where they are used: building them is a good
+# part of a command's start-up, and most event lines never reach them (`fastparse`).
 
 
 def parse_event(raw: str | bytes) -> tuple[ev.Event, str]:
@@ -43,6 +37,8 @@ def parse_event(raw: str | bytes) -> tuple[ev.Event, str]:
 
 def parse_event_fully(raw: str | bytes) -> tuple[ev.Event, str]:
     """`parse_event` through the pydantic models: every line can take this way."""
+    from eventfilter.formats.models import EVENT
+
     strict_json(raw)
     try:
         parsed = EVENT.validate_json(raw)
@@ -157,6 +153,15 @@ def content_hash(parsed: EventBase) -> str:
 
 
 def to_event(p: ParsedEvent) -> ev.Event:
+    from eventfilter.formats.models import (
+        AddressChangeIn,
+        BirthIn,
+        CorrectionIn,
+        IncomeChangeIn,
+        MaritalChangeIn,
+        ProtectedIn,
+    )
+
     recorded = None
     if p.recorded_at is not None:
         at = p.recorded_at
@@ -187,6 +192,8 @@ def to_event(p: ParsedEvent) -> ev.Event:
 
 
 def parse_person(raw: str | bytes) -> Person:
+    from eventfilter.formats.models import PERSON
+
     strict_json(raw)
     try:
         p = PERSON.validate_json(raw)
@@ -209,6 +216,8 @@ def parse_person(raw: str | bytes) -> Person:
 
 
 def parse_case(raw: str | bytes) -> Case:
+    from eventfilter.formats.models import CASE
+
     strict_json(raw)
     try:
         c = CASE.validate_json(raw)
