@@ -38,6 +38,22 @@ def test_a_sqlite_application_is_built_without_them() -> None:
     assert _loaded_after(code) == []
 
 
+def test_a_database_at_this_releases_revision_is_opened_without_alembic(tmp_path: Path) -> None:
+    """Alembic and its scripts load to create or upgrade a schema, or to say
+    what is wrong with one; a database already at the newest revision is
+    checked with one query (`schema.HEAD`)."""
+    db = f"sqlite:///{tmp_path}/e.db"
+    build = f"from eventfilter.bootstrap import bootstrap\nbootstrap({db!r}).store.dispose()"
+    probe = f"{build}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith('alembic')))"
+
+    def alembic_loaded() -> str:
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        return run.stdout.strip()
+
+    assert alembic_loaded() != "[]"  # the first creates the schema
+    assert alembic_loaded() == "[]"
+
+
 def test_each_is_loaded_when_it_is_used() -> None:
     """The probe sees what it should: the models with a person's line, the
     in-memory store with `memory:`."""
