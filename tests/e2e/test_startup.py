@@ -28,14 +28,11 @@ def test_the_cli_starts_without_the_orm_the_line_models_or_the_memory_store() ->
     assert _loaded_after("import eventfilter.entrypoints.cli") == []
 
 
-def test_a_sqlite_application_is_built_without_them() -> None:
-    code = (
-        "import tempfile, pathlib\n"
-        "from eventfilter.bootstrap import bootstrap\n"
-        "d = pathlib.Path(tempfile.mkdtemp())\n"
-        "bootstrap(f'sqlite:///{d}/e.db').store.dispose()"
+def test_a_sqlite_application_is_built_without_them(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/e.db"
+    assert (
+        _loaded_after(f"from eventfilter.bootstrap import bootstrap\nbootstrap({db!r}).store.dispose()") == []
     )
-    assert _loaded_after(code) == []
 
 
 def test_a_database_at_this_releases_revision_is_opened_without_alembic(tmp_path: Path) -> None:
