@@ -6,10 +6,10 @@ imports is most of it; tests/e2e/test_startup.py holds what is left out."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-EXE = str(Path(sys.executable).with_name("eventfilter"))
+from benchmarks.national import EXE
+
 ROUNDS = 10
 
 

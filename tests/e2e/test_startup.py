@@ -18,10 +18,17 @@ SAMPLE_PERSONS = Path(__file__).resolve().parents[2] / "samples" / "persons.json
 NOT_AT_START = ("sqlalchemy.orm", "eventfilter.formats.models", "eventfilter.adapters.memory")
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, among: tuple[str, ...] = NOT_AT_START) -> list[str]:
+    """The modules named `among` (by prefix) that running `code` in a fresh interpreter loads."""
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return [m for m in json.loads(out.stdout.splitlines()[-1]) if m.startswith(NOT_AT_START)]
+    return [m for m in json.loads(out.stdout.splitlines()[-1]) if m.startswith(among)]
+
+
+def _bootstrap(tmp_path: Path) -> str:
+    """Code that builds the application on a SQLite database in `tmp_path`."""
+    db = f"sqlite:///{tmp_path}/e.db"
+    return f"from eventfilter.bootstrap import bootstrap\nbootstrap({db!r}).store.dispose()"
 
 
 def test_the_cli_starts_without_the_orm_the_line_models_or_the_memory_store() -> None:
@@ -29,26 +36,15 @@ def test_the_cli_starts_without_the_orm_the_line_models_or_the_memory_store() ->
 
 
 def test_a_sqlite_application_is_built_without_them(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path}/e.db"
-    assert (
-        _loaded_after(f"from eventfilter.bootstrap import bootstrap\nbootstrap({db!r}).store.dispose()") == []
-    )
+    assert _loaded_after(_bootstrap(tmp_path)) == []
 
 
 def test_a_database_at_this_releases_revision_is_opened_without_alembic(tmp_path: Path) -> None:
     """Alembic and its scripts load to create or upgrade a schema, or to say
     what is wrong with one; a database already at the newest revision is
     checked with one query (`schema.HEAD`)."""
-    db = f"sqlite:///{tmp_path}/e.db"
-    build = f"from eventfilter.bootstrap import bootstrap\nbootstrap({db!r}).store.dispose()"
-    probe = f"{build}\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith('alembic')))"
-
-    def alembic_loaded() -> str:
-        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-        return run.stdout.strip()
-
-    assert alembic_loaded() != "[]"  # the first creates the schema
-    assert alembic_loaded() == "[]"
+    assert _loaded_after(_bootstrap(tmp_path), among=("alembic",)) != []  # the first creates the schema
+    assert _loaded_after(_bootstrap(tmp_path), among=("alembic",)) == []
 
 
 def test_each_is_loaded_when_it_is_used() -> None:
