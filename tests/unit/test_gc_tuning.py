@@ -33,36 +33,49 @@ def collector_on() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("collector_on")
-def test_no_automatic_collection_inside_a_batch_and_the_cycle_goes_after_it() -> None:
-    with gc_tuning.batched() as collector:
+def test_no_automatic_collection_inside_a_batch() -> None:
+    with gc_tuning.batched():
         assert not gc.isenabled()
         cycle = a_cycle()
         for _ in range(200_000):  # far past any threshold: nothing collects by itself
             Node()
         assert cycle() is not None
-        collector.batch_done()
-        assert cycle() is None
     assert gc.isenabled()
 
 
 @pytest.mark.usefixtures("collector_on")
-def test_everything_is_collected_every_few_batches() -> None:
-    """A cycle that lived through one batch's collection (it moved to the oldest
-    generation) is freed by the full collection every `FULL_EVERY` batches."""
+def test_what_a_batch_leaves_alive_is_frozen_not_scanned() -> None:
+    """After a batch nothing young is left for a collection to scan: what is alive
+    then (what the run holds on to) is frozen."""
     with gc_tuning.batched() as collector:
-        gc.collect()
-        keep = Node()
-        keep.other = Node()
-        keep.other.other = keep
-        cycle = weakref.ref(keep)
-        collector.batch_done()  # alive now: moved on to an older generation
+        held = [Node() for _ in range(1_000)]
+        frozen = gc.get_freeze_count()
         collector.batch_done()
-        del keep
+        assert gc.get_count()[0] == 0
+        assert gc.get_freeze_count() >= frozen + len(held)
+    assert gc.get_freeze_count() == 0, "the run's end unfreezes everything"
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_cycle_made_in_a_batch_goes_at_the_next_full_collection() -> None:
+    with gc_tuning.batched() as collector:
+        cycle = a_cycle()
+        collector.batch_done()
         while collector.batches % gc_tuning.FULL_EVERY != gc_tuning.FULL_EVERY - 1:
             collector.batch_done()
-        assert cycle() is not None, "the young collections do not reach the oldest generation"
+            assert cycle() is not None, "only the full collection frees it"
         collector.batch_done()
         assert cycle() is None
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_cycle_left_when_the_run_ends_is_collected_as_usual() -> None:
+    with gc_tuning.batched() as collector:
+        cycle = a_cycle()
+        collector.batch_done()
+    assert cycle() is not None
+    gc.collect()
+    assert cycle() is None
 
 
 @pytest.mark.usefixtures("collector_on")
