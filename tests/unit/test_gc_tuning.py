@@ -45,13 +45,13 @@ def test_no_automatic_collection_inside_a_batch() -> None:
 
 @pytest.mark.usefixtures("collector_on")
 def test_what_a_batch_leaves_alive_is_frozen_not_scanned() -> None:
-    """After a batch nothing young is left for a collection to scan: what is alive
-    then (what the run holds on to) is frozen."""
+    """After a batch what is alive (what the run holds on to) is frozen: no
+    collection scans it again. (Not asserted through `gc.get_count()`: a thread
+    another test left running may allocate in between.)"""
     with gc_tuning.batched() as collector:
         held = [Node() for _ in range(1_000)]
         frozen = gc.get_freeze_count()
         collector.batch_done()
-        assert gc.get_count()[0] == 0
         assert gc.get_freeze_count() >= frozen + len(held)
     assert gc.get_freeze_count() == 0, "the run's end unfreezes everything"
 
