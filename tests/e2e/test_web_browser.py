@@ -47,10 +47,12 @@ CASEWORKERS = {
 
 
 def chromium() -> Path:
-    """Debian's chromium; installed here when missing and we may (root with apt-get)."""
+    """Debian's chromium; installed here when missing and we may (root with apt-get).
+    A second test run installing it at the same time waits for the first one's
+    lock on the package database (`DPkg::Lock::Timeout`) instead of failing."""
     if not CHROMIUM.exists() and shutil.which("apt-get") and os.geteuid() == 0:
         subprocess.run(
-            ["apt-get", "install", "-y", "-q", "chromium"],
+            ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", "chromium"],
             check=False,
             capture_output=True,
             timeout=900,
