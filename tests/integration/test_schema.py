@@ -136,11 +136,8 @@ def test_the_room_for_updates_is_given_back_by_a_downgrade(sql_url: str) -> None
 def test_the_revision_a_database_is_opened_at_without_alembic_is_the_migrations_newest() -> None:
     """`schema.HEAD` lets a command open a database already at this release's
     revision with one plain query; a new migration must move it."""
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from eventfilter.adapters.sql.schema import HEAD, MIGRATIONS
+    from eventfilter.adapters.sql.schema import HEAD
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+    assert ScriptDirectory.from_config(_alembic()).get_current_head() == HEAD

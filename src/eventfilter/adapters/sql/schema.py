@@ -23,12 +23,15 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 HEAD = "0010"
 
 
-def _alembic(conn: Connection) -> Any:
+def _alembic(conn: Connection | None = None) -> Any:
+    """Alembic's configuration for the migrations; with `conn`, to run them on it
+    (without, it only reads the scripts)."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["connection"] = conn
+    if conn is not None:
+        cfg.attributes["connection"] = conn
     return cfg
 
 
