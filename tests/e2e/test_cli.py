@@ -55,6 +55,17 @@ def test_replay_summary_for_people(tmp_path: Path, cli: Cli) -> None:
     assert "Line 3" in cli("deadletters").stdout
 
 
+def test_a_file_of_broken_lines_says_so_instead_of_decided_before(tmp_path: Path, cli: Cli) -> None:
+    persons, cases = world(tmp_path)
+    events = write(tmp_path / "events.jsonl", "{oops", '{"event_id": "e1"}')
+    r = cli("replay", events, "--persons", persons, "--cases", cases, "--out", "d.jsonl")
+    assert r.returncode == 3
+    assert "nothing new for d.jsonl (no line could be decided: every one is a dead letter)" in r.stdout
+    again = cli("replay", events, "--out", "d.jsonl")  # the same lines again: dead letters again, said so
+    assert again.returncode == 3
+    assert "decided before" not in again.stdout
+
+
 def test_replay_reads_stdin_and_writes_decisions_to_stdout(tmp_path: Path, cli: Cli) -> None:
     persons, cases = world(tmp_path)
     stdin = json.dumps(event("death", "B", event_id="d")) + "\n\n"

@@ -6,19 +6,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from eventfilter.core.comparison import NaiveComparison
 from eventfilter.core.pack import RulePack
-from eventfilter.core.reasons import fmt_amount
-from eventfilter.core.vocabulary import OUTCOMES, ItemStatus, Outcome
+from eventfilter.core.vocabulary import ItemStatus
 from eventfilter.records import CaseView, Caseworker, DeadLetterView, HoldView, ItemView
 from eventfilter.service import wording
-from eventfilter.service.replay import Summary
 from eventfilter.service.review_actions import ItemPage
-from eventfilter.service.ticks import TickSummary
-from eventfilter.service.whatif import WhatIf
 
 
-def _n(value: int) -> str:
+def spaced(value: int) -> str:
+    """A count with its thousands spaced (12 800), as the summaries print it."""
     return f"{value:,}".replace(",", " ")
 
 
@@ -29,100 +25,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*headers).rstrip(), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*row).rstrip() for row in rows]
-    return "\n".join(lines)
-
-
-def summary(s: Summary, out: str | None, open_items: int, appended: int = 0) -> str:
-    d = s.as_dict()["decisions"]
-    made = sum(d.values())
-    read = (
-        []
-        if s.snapshots is None
-        else [f"  persons read          {_n(s.snapshots):>9}   (snapshots: what changed is the events)"]
-    )
-    lines = [
-        f"Replayed {s.source}: {_n(s.events_read)} events in {s.elapsed:.2f} s"
-        f" ({_n(round(s.rate))} events/s)",
-        "",
-        *read,
-        f"  events read           {_n(s.events_read):>9}",
-        f"  events decided        {_n(s.decided):>9}",
-        f"  duplicates skipped    {_n(s.duplicates):>9}",
-        f"  dead letters          {_n(s.dead_letters):>9}"
-        + ("   (see: eventfilter deadletters)" if s.dead_letters else ""),
-        "",
-        f"  decisions             {_n(made):>9}   (one per case and its events decided together)",
-        f"    suspend             {_n(d['suspend']):>9}   payment stops now",
-        f"    review              {_n(d['review']):>9}   payment goes on, a caseworker looks",
-        f"    pass                {_n(d['pass']):>9}   nothing to do",
-        "",
-        f"  holds placed          {_n(s.holds_placed):>9}   (see: eventfilter holds)",
-    ]
-    if s.holds_lifted:
-        lines.append(f"  holds lifted          {_n(s.holds_lifted):>9}   (a correction restored eligibility)")
-    lines.append(f"  review items open     {_n(open_items):>9}   (see: eventfilter review list)")
-    if s.not_in_force:
-        many = "s" if s.not_in_force != 1 else ""
-        lines.append(
-            f"\n  WARNING: {_n(s.not_in_force)} decision{many} dated before the rule pack's parameters "
-            "are in force, decided with its first values (reason parameters_not_in_force)"
-        )
-    if out:
-        lines.append(
-            f"\n  {_n(appended)} decision line{'s' if appended != 1 else ''} appended to {out}"
-            if appended
-            else f"\n  nothing new for {out} (every event was decided before)"
-        )
-    return "\n".join(lines)
-
-
-def whatif(w: WhatIf) -> str:
-    r = w.as_dict()
-    lines = [
-        f"What if: {w.new_pack} instead of {w.old_pack}",
-        f"  {_n(w.decisions)} decisions on cases compared, {_n(w.changed)} decided differently",
-        "",
-        f"  {'benefit':<18} {'suspend':>15} {'review':>15} {'pass':>17}   paid after (monthly sum)",
-    ]
-    for b, v in r["benefits"].items():
-        o, n = v["old"], v["new"]
-        cells = "".join(f" {_n(o[k]):>7} → {_n(n[k]):<7}" for k in OUTCOMES)
-        diff = v["paid_difference"]
-        lines.append(
-            f"  {b:<18}{cells}  {fmt_amount(v['paid_after_old'])} → {fmt_amount(v['paid_after_new'])}"
-            f" ({'+' if diff >= 0 else '−'}{fmt_amount(abs(diff))})"
-        )
-    if r["changes"]:
-        lines += ["", "  Decided differently (old → new), with example cases:"]
-    for c in r["changes"]:
-        diff = c["paid_difference"]
-        lines.append(f"  {_n(c['cases']):>7}  {c['benefit']}: {c['old']}  →  {c['new']}")
-        lines.append(
-            f"           e.g. {', '.join(c['examples'])}; paid after "
-            f"{'+' if diff >= 0 else '−'}{fmt_amount(abs(diff))} a month"
-        )
-    if not r["changes"]:
-        lines += ["", "  No decision changes."]
-    return "\n".join(lines)
-
-
-def tick_summary(s: TickSummary) -> str:
-    d = s.as_dict()["decisions"]
-    if s.since is not None and s.through <= s.since:
-        return f"Nothing to tick: the register is ticked through {s.since.isoformat()} already."
-    since = s.since.isoformat() if s.since else "?"
-    lines = [
-        f"Ticked {since} → {s.through.isoformat()} in {s.elapsed:.2f} s: what time alone changes",
-        "",
-        f"  cases examined        {_n(s.cases):>9}   (someone may reach an age, or a parameter changes)",
-        f"  decisions             {_n(s.decided):>9}",
-        f"    suspend             {_n(d['suspend']):>9}   payment stops now",
-        f"    review              {_n(d['review']):>9}   payment goes on, a caseworker looks",
-        f"    pass                {_n(d['pass']):>9}   nothing to do",
-    ]
-    for code, n in sorted(s.kinds.items()):
-        lines.append(f"  {code:<22}{_n(n):>9}")
-    lines.append(f"  holds placed          {_n(s.holds_placed):>9}   (see: eventfilter holds)")
     return "\n".join(lines)
 
 
@@ -332,65 +234,3 @@ def caseworkers(rows: Sequence[Caseworker]) -> str:
         ("CASEWORKER", "NAME", "MUNICIPALITIES", "ACTIVE"),
         [(c.caseworker_id, c.name, ", ".join(c.municipalities), "yes" if c.active else "no") for c in rows],
     )
-
-
-def naive_comparison(c: NaiveComparison) -> str:
-    """The product figure: payments paused by a stop-on-every-event filter against eventfilter."""
-    header = ("benefit", "payments", "naive pauses", "stops", "suspended", "to review", "passed")
-    rows: list[tuple[str, ...]] = []
-    for name in sorted(c.benefits):
-        b = c.benefits[name]
-        rows.append(
-            (
-                name,
-                _n(b.cases),
-                _n(len(b.naive_cases)),
-                _n(b.naive_stops),
-                _n(len(b.suspended)),
-                _n(len(b.reviewed_only)),
-                _n(b.passed_only),
-            )
-        )
-    t = c.totals()
-    rows.append(
-        (
-            "total",
-            *(
-                _n(t[k])
-                for k in ("active_cases", "naive_paused", "naive_stops", "suspended", "reviewed", "passed")
-            ),
-        )
-    )
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(r: Sequence[str]) -> str:
-        return "  " + "  ".join(
-            v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True))
-        )
-
-    out = [
-        "Against a filter that stops the payment on every event (cases, each counted once):",
-        "",
-        line(header),
-        *(line(r) for r in rows),
-        "",
-        "  naive pauses = cases an event touched; stops = decisions a caseworker would clear;",
-        "  suspended / to review / passed = what eventfilter did with the same cases.",
-        "",
-        "Why, by benefit (cases; a case can count under several):",
-    ]
-    for name in sorted(c.benefits):
-        report = c.as_dict()[name]
-        assert isinstance(report, dict)
-        out.append(f"  {name}")
-        out.append("    naive pause on  " + _counts(report["naive_paused_by_event_type"]))
-        reasons = report["eventfilter_by_reason"]
-        for outcome in (Outcome.SUSPEND, Outcome.REVIEW):
-            mine = {k.split(":", 1)[1]: v for k, v in reasons.items() if k.startswith(outcome + ":")}
-            label = "suspended for" if outcome == Outcome.SUSPEND else "reviewed for"
-            out.append(f"    {label:<15} " + (_counts(mine) if mine else "-"))
-    return "\n".join(out)
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {_n(v)}" for k, v in counts.items()) or "-"

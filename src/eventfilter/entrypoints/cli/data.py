@@ -17,7 +17,7 @@ from eventfilter.adapters.jsonl import STDIN, JsonlSink, JsonlSource
 from eventfilter.adapters.navet import NavetFile
 from eventfilter.application import App
 from eventfilter.core.comparison import NaiveComparison
-from eventfilter.entrypoints import render
+from eventfilter.entrypoints import reports
 from eventfilter.entrypoints.cli.base import (
     _app,
     _parse_date,
@@ -291,9 +291,9 @@ def _replay(
         click.echo(json.dumps(report), err=to_stderr)
     else:
         appended = file_sink.written if file_sink is not None else 0
-        click.echo(render.summary(summary, out if out != "-" else None, open_items, appended), err=to_stderr)
+        click.echo(reports.summary(summary, out if out != "-" else None, open_items, appended), err=to_stderr)
         if comparison is not None:
-            click.echo("\n" + render.naive_comparison(comparison), err=to_stderr)
+            click.echo("\n" + reports.naive_comparison(comparison), err=to_stderr)
     return ExitCode.DEAD_LETTERS if summary.dead_letters or rejected else ExitCode.OK
 
 
@@ -321,5 +321,5 @@ def tick(ctx: click.Context, through: str, out: str | None, as_json: bool, db: s
     if as_json:
         click.echo(json.dumps(summary.as_dict()), err=out == "-")
     else:
-        click.echo(render.tick_summary(summary), err=out == "-")
+        click.echo(reports.tick_summary(summary), err=out == "-")
     return ExitCode.OK

@@ -17,7 +17,7 @@ import click
 from eventfilter.adapters.jsonl import STDIN, JsonlSource
 from eventfilter.bootstrap import bootstrap, scratch_copy
 from eventfilter.core.decision import Decision
-from eventfilter.entrypoints import render
+from eventfilter.entrypoints import reports
 from eventfilter.entrypoints.cli.base import cli
 from eventfilter.entrypoints.cli.data import Progress
 from eventfilter.entrypoints.exitcodes import ExitCode
@@ -111,7 +111,7 @@ def whatif(
     elif as_csv:
         _csv(result.as_dict())
     else:
-        click.echo(render.whatif(result))
+        click.echo(reports.whatif(result))
     return ExitCode.OK
 
 
