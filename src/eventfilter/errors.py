@@ -63,8 +63,9 @@ class BrokerError(EventFilterError):
 
 
 class BrokerSetupError(EventFilterError):
-    """The broker refuses what eventfilter needs of it (a missing plugin):
-    retrying cannot help, so the stream stops and says what to do."""
+    """The broker refuses what eventfilter needs of it (a missing plugin, the
+    login, the virtual host): retrying cannot help, so the stream stops and
+    says what to do."""
 
 
 class Busy(EventFilterError):

@@ -478,6 +478,50 @@ def test_an_unreachable_broker_is_one_sentence() -> None:
     assert "secret" not in str(exc.value)
 
 
+def _with(url: str, *, password: str | None = None, vhost: str | None = None) -> str:
+    """The broker's URL with another password or virtual host."""
+    params = pika.URLParameters(url)
+    user = params.credentials.username
+    secret = password if password is not None else params.credentials.password
+    host = f"{params.host}:{params.port}"
+    return f"amqp://{user}:{secret}@{host}/{vhost if vhost is not None else '%2F'}"
+
+
+def test_a_refused_login_names_the_user_not_the_network_and_is_not_retried(rabbitmq: str) -> None:
+    import threading
+
+    from eventfilter.errors import BrokerSetupError
+    from eventfilter.service.consumer import Consumer, ConsumerSettings
+
+    wrong = _with(rabbitmq, password="not-the-password")
+    topology = Topology(queue=f"eftest.{uuid.uuid4().hex[:10]}")
+    with pytest.raises(BrokerSetupError) as exc:
+        PikaBroker(wrong, topology)
+    said = str(exc.value)
+    user = pika.URLParameters(rabbitmq).credentials.username
+    assert f"refused to log in user {user}" in said and "--amqp" in said
+    assert "not reachable" not in said and "not-the-password" not in said and "\n" not in said
+    attempts = []
+
+    def connect() -> PikaBroker:
+        attempts.append(1)
+        return PikaBroker(wrong, topology)
+
+    consumer = Consumer(None, connect, ConsumerSettings(backoff_start=0.01), threading.Event())  # type: ignore[arg-type]
+    with pytest.raises(BrokerSetupError):
+        consumer.run()
+    assert len(attempts) == 1  # a password does not mend itself: said once, not retried
+
+
+def test_an_unknown_virtual_host_is_named_as_a_setup_error(rabbitmq: str) -> None:
+    from eventfilter.errors import BrokerSetupError
+
+    vhost = f"eftest-absent-{uuid.uuid4().hex[:8]}"
+    user = pika.URLParameters(rabbitmq).credentials.username
+    with pytest.raises(BrokerSetupError, match=f"refused user {user} its virtual host .*{vhost}"):
+        PikaBroker(_with(rabbitmq, vhost=vhost), Topology(queue=f"eftest.{uuid.uuid4().hex[:10]}"))
+
+
 def test_a_broker_without_the_hashing_plugin_is_named_not_retried_and_left_as_it_was(rabbitmq: str) -> None:
     """Trust issue, finding 10: an exchange type no broker has stands in for the missing plugin
     (the broker answers exactly as one without rabbitmq_consistent_hash_exchange)."""

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import structlog
 
-from eventfilter.errors import BrokerError, StoreError
+from eventfilter.errors import BrokerError, BrokerSetupError, StoreError
 from eventfilter.logs import unexpected
 from eventfilter.ports import Broker, Publisher, Store
 from eventfilter.service.backoff import Backoff
@@ -141,7 +141,7 @@ class OutboxPublisher:
                 failed = False
             except StoreError as exc:  # the broker connection is fine: keep it
                 self._failed("the outbox waits for the database", str(exc), closing)
-            except BrokerError as exc:
+            except (BrokerError, BrokerSetupError) as exc:  # our own sentences: nothing secret in them
                 self._failed("the outbox waits for the broker", str(exc), closing)
                 _close(publisher)
                 publisher = None

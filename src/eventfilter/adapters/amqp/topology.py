@@ -88,12 +88,31 @@ PLUGIN_MISSING = (
 )
 
 
+REFUSED_LOGIN = (
+    "RabbitMQ at {url} refused to log in user {user} (wrong user name or password); "
+    "correct --amqp or EVENTFILTER_AMQP and start again."
+)
+REFUSED_VHOST = (
+    "RabbitMQ at {url} refused user {user} its virtual host ({reply}); "
+    "check the virtual host in --amqp or EVENTFILTER_AMQP and the user's permissions, and start again."
+)
+
+
 @contextmanager
 def broker_errors(url: str) -> Iterator[None]:
     """pika's exceptions as one sentence. A broker that refuses the topology
-    (no hashing plugin) is a setup error: retrying cannot help."""
+    (no hashing plugin), the login or the virtual host is a setup error:
+    retrying cannot help, and "not reachable" would send an operator to the
+    network instead of the credentials."""
     try:
         yield
+    except pika.exceptions.ProbableAuthenticationError:
+        raise BrokerSetupError(REFUSED_LOGIN.format(url=redact_url(url), user=_user(url))) from None
+    except pika.exceptions.ProbableAccessDeniedError as exc:
+        reply = str(exc).split(" - ", 1)[-1].rstrip("'")
+        raise BrokerSetupError(
+            REFUSED_VHOST.format(url=redact_url(url), user=_user(url), reply=reply)
+        ) from None
     except pika.exceptions.UnsupportedAMQPFieldException:
         raise  # our own mistake in a message, not the broker's state
     except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ConnectionClosedByBroker) as exc:
@@ -107,6 +126,11 @@ def broker_errors(url: str) -> Iterator[None]:
     except (pika.exceptions.AMQPError, OSError) as exc:
         text = str(exc) or type(exc).__name__
         raise BrokerError(f"RabbitMQ at {redact_url(url)} is not reachable ({text}).") from None
+
+
+def _user(url: str) -> str:
+    """The user name the URL logs in as (pika's default, guest, when it names none)."""
+    return str(pika.URLParameters(url).credentials.username)
 
 
 def open_connection(url: str, heartbeat: int = 30) -> pika.BlockingConnection:
