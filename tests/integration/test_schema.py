@@ -141,3 +141,22 @@ def test_the_revision_a_database_is_opened_at_without_alembic_is_the_migrations_
     from eventfilter.adapters.sql.schema import HEAD
 
     assert ScriptDirectory.from_config(_alembic()).get_current_head() == HEAD
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", ["postgres://", "postgresql://"])
+def test_libpqs_url_forms_open_the_same_postgresql_database(pg_database: str, form: str) -> None:
+    """The URL as psql and most platforms write it opens the database through psycopg."""
+    _empty_postgres(pg_database)
+    written = sql_store(bootstrap(pg_database))
+    try:
+        written.start_run("replay", "events.jsonl", AT)
+    finally:
+        written.dispose()
+    store = sql_store(bootstrap(form + pg_database.removeprefix("postgresql+psycopg://")))
+    try:
+        assert store.engine.dialect.driver == "psycopg"
+        with store.connect() as conn:
+            assert conn.execute(text("SELECT source FROM runs")).scalars().all() == ["events.jsonl"]
+    finally:
+        store.dispose()

@@ -33,7 +33,29 @@ def _fast_sqlite_binding() -> None:
     sqlite3.register_adapter(bool, int)
 
 
+# libpq's own URL forms, as psql and most platforms write them, go to the driver
+# eventfilter ships with (eventfilter[postgres]: psycopg 3); SQLAlchemy would
+# refuse `postgres://` and, before 2.1, look for psycopg2 behind `postgresql://`.
+_LIBPQ_FORMS = ("postgres://", "postgresql://")
+PSYCOPG = "postgresql+psycopg://"
+
+
+def engine_url(url: str) -> str:
+    """The URL as SQLAlchemy is given it: libpq's forms with eventfilter's driver."""
+    for form in _LIBPQ_FORMS:
+        if url.startswith(form):
+            return PSYCOPG + url.removeprefix(form)
+    return url
+
+
 def make_engine(url: str) -> Engine:
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme.split("+", 1)[0] not in ("sqlite", "postgres", "postgresql"):
+        raise StoreError(
+            f"The database URL {redact_url(url)} names {scheme or 'no database'}, which eventfilter "
+            "does not store in; give sqlite:///PATH (or a file path) or postgresql://USER@HOST/DATABASE."
+        )
+    url = engine_url(url)
     try:
         if url.startswith("sqlite"):
             _fast_sqlite_binding()
@@ -45,8 +67,13 @@ def make_engine(url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError) as exc:
         raise StoreError(f"The database URL {redact_url(url)} is not usable: {exc}.") from None
     except ModuleNotFoundError as exc:
-        raise StoreError(
-            f"The database driver {exc.name} is not installed; install eventfilter[postgres] for PostgreSQL."
+        if (exc.name or "").split(".")[0] == "psycopg":
+            raise StoreError(
+                "The database driver psycopg is not installed; install eventfilter[postgres] for PostgreSQL."
+            ) from None
+        raise StoreError(  # another driver named in the URL (postgresql+psycopg2://…)
+            f"The database driver {exc.name} is not installed; eventfilter[postgres] brings psycopg, "
+            "which postgresql://USER@HOST/DATABASE uses."
         ) from None
     return engine
 
