@@ -168,6 +168,19 @@ def test_import_commands_report_bad_lines_and_exit_3(tmp_path: Path, cli: Cli) -
     assert cli("import", "cases", "c.jsonl").returncode == 0
 
 
+def test_importing_cases_before_their_persons_warns_naming_the_cases_not_the_persons(
+    tmp_path: Path, cli: Cli
+) -> None:
+    write(tmp_path / "c.jsonl", case("KY-9", "kontanthjaelp", "DK-0000042"))
+    r = cli("import", "cases", "c.jsonl")
+    assert r.returncode == 0  # imported all the same: the register may follow
+    assert "warning: 1 case names a beneficiary the register does not hold (KY-9)" in r.stderr
+    assert "DK-0000042" not in r.stderr + r.stdout
+    write(tmp_path / "p.jsonl", person("DK-0000042"))
+    assert cli("import", "persons", "p.jsonl").returncode == 0
+    assert "warning" not in cli("import", "cases", "c.jsonl").stderr
+
+
 def test_rules_show_prints_the_parameters_in_force_with_references(cli: Cli) -> None:
     r = cli("rules", "show", "--date", "2026-06-01")
     assert r.returncode == 0

@@ -201,6 +201,22 @@ def test_reimporting_the_case_extract_keeps_the_hold_eventfilter_placed(db_url: 
     assert [h.case_id for h in queries.holds(app.review)] == ["C"]
 
 
+def test_a_case_import_counts_the_cases_whose_beneficiary_the_register_lacks(db_url: str) -> None:
+    """Cases imported before their persons (or with a typo in the beneficiary) are
+    decided without the beneficiary's facts: the import says so, naming the cases."""
+    app = app_for(db_url, person("B"))
+    cases = extract(case("K3", KY, "NOBODY"), case("K1", KY, "B"), case("K2", KY, "GHOST"))
+    result = import_cases(app.store, app.pack, cases, "cases.jsonl", app.clock)
+    assert (result.imported, result.without_beneficiary, result.without_beneficiary_shown) == (
+        3,
+        2,
+        ["K2", "K3"],
+    )
+    assert app.store.cases_without_beneficiary(1) == (2, ["K2"])
+    import_persons(app.store, extract(person("GHOST"), person("NOBODY")), "persons.jsonl", app.clock)
+    assert app.store.cases_without_beneficiary(5) == (0, [])
+
+
 def test_the_extracts_own_suspensions_are_listed_as_holds(db_url: str) -> None:
     app = app_for(db_url, person("B"), cases=(case("C", KY, "B", status="suspended"),))
     [hold] = queries.holds(app.review)

@@ -30,6 +30,7 @@ HORIZON_DAYS = 366  # settings [input] horizon_days
 
 
 REPORTED = 100  # rejected lines kept for the report; all go to the dead-letter store
+SHOWN = 5  # cases named in the warning about beneficiaries the register lacks
 
 
 @dataclass
@@ -39,6 +40,10 @@ class ImportResult:
     read: int = 0
     rejected_count: int = 0
     rejected: list[DeadLetter] = field(default_factory=list)  # the first REPORTED of them
+    # cases (all of the store's, after a case import) whose beneficiary the register
+    # does not hold: decided on unknown facts, they would fill the review queue
+    without_beneficiary: int = 0
+    without_beneficiary_shown: list[str] = field(default_factory=list)
 
     def reject(self, letter: DeadLetter, pending: list[DeadLetter]) -> None:
         self.rejected_count += 1
@@ -96,7 +101,9 @@ def import_cases(
         return case
 
     with store.exclusive(f"import cases from {source}"):
-        return _import(store, lines, source, clock, on_batch, parse, store.upsert_cases, "case_id")
+        result = _import(store, lines, source, clock, on_batch, parse, store.upsert_cases, "case_id")
+        result.without_beneficiary, result.without_beneficiary_shown = store.cases_without_beneficiary(SHOWN)
+        return result
 
 
 def _import(

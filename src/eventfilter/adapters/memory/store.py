@@ -157,6 +157,10 @@ class MemoryStore:
                 out[c.benefit] = out.get(c.benefit, 0) + 1
         return out
 
+    def cases_without_beneficiary(self, shown: int) -> tuple[int, list[str]]:
+        orphans = sorted(c.case_id for c in self.t.cases.values() if c.beneficiary_id not in self.t.persons)
+        return len(orphans), orphans[:shown]
+
     # -- the review port ------------------------------------------------------------------------
     def municipalities(self) -> list[str]:
         return sorted({c.municipality_code for c in self.t.cases.values()})

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.exc import OperationalError
 
 from eventfilter.adapters.sql import bulk, codec, schema
@@ -311,6 +311,14 @@ class SqlStore:
         query = select(c.benefit, func.count()).where(c.in_active_set.is_(True)).group_by(c.benefit)
         with self.connect() as conn:
             return {str(benefit): int(n) for benefit, n in conn.execute(query)}
+
+    def cases_without_beneficiary(self, shown: int) -> tuple[int, list[str]]:
+        c, p = CASES.c, PERSONS.c
+        orphan = ~exists().where(p.person_id == c.beneficiary_id)
+        with self.connect() as conn:
+            count = int(conn.execute(select(func.count()).select_from(CASES).where(orphan)).scalar_one())
+            first = conn.execute(select(c.case_id).where(orphan).order_by(c.case_id).limit(shown)).scalars()
+            return count, [str(x) for x in first]
 
     def dispose(self) -> None:
         self.statistics.close()

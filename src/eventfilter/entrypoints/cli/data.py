@@ -48,7 +48,19 @@ def _report_import(result: ImportResult, what: str, seconds: float) -> int:
     if result.rejected_count > len(result.rejected):
         more = result.rejected_count - len(result.rejected)
         click.echo(f"  … and {more} more lines skipped (see: eventfilter deadletters)", err=True)
+    if result.without_beneficiary:
+        click.echo(_without_beneficiary(result), err=True)
     return ExitCode.DEAD_LETTERS if result.rejected_count else ExitCode.OK
+
+
+def _without_beneficiary(result: ImportResult) -> str:
+    n, shown = result.without_beneficiary, result.without_beneficiary_shown
+    names = ", ".join(shown) + (", …" if n > len(shown) else "")
+    cases = "case names a beneficiary" if n == 1 else "cases name a beneficiary"
+    return (
+        f"  warning: {n} {cases} the register does not hold ({names}); their events are decided "
+        "without the beneficiary's facts until a register extract holding them is imported."
+    )
 
 
 progress_option = click.option(
@@ -225,16 +237,8 @@ class Sources:
             yield from f
 
 
-def _replay(
-    app: App,
-    sources: Sources,
-    persons: str | None,
-    cases: str | None,
-    out: str | None,
-    progress: bool | None,
-    compare_naive: bool,
-    as_json: bool,
-) -> int:
+def _import_before_replay(app: App, persons: str | None, cases: str | None) -> int:
+    """`replay --persons --cases`: the extracts first; the lines they skipped."""
     rejected = 0
     for path, what in ((persons, "persons"), (cases, "cases")):
         if path is None:
@@ -249,6 +253,22 @@ def _replay(
         rejected += result.rejected_count
         for d in result.rejected:
             click.echo(f"skipped {d.source}:{d.position}: {d.error}", err=True)
+        if result.without_beneficiary:
+            click.echo(_without_beneficiary(result).strip(), err=True)
+    return rejected
+
+
+def _replay(
+    app: App,
+    sources: Sources,
+    persons: str | None,
+    cases: str | None,
+    out: str | None,
+    progress: bool | None,
+    compare_naive: bool,
+    as_json: bool,
+) -> int:
+    rejected = _import_before_replay(app, persons, cases)
 
     file_sink = JsonlSink(out) if out else None
     sink: DecisionSink | None = file_sink
