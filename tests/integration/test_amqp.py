@@ -478,6 +478,25 @@ def test_an_unreachable_broker_is_one_sentence() -> None:
     assert "secret" not in str(exc.value)
 
 
+def consumer_connects(url: str, topology: Topology) -> int:
+    """How often a consumer tried to connect before it stopped on a setup error."""
+    import threading
+
+    from eventfilter.errors import BrokerSetupError
+    from eventfilter.service.consumer import Consumer, ConsumerSettings
+
+    attempts = []
+
+    def connect() -> PikaBroker:
+        attempts.append(1)
+        return PikaBroker(url, topology)
+
+    consumer = Consumer(None, connect, ConsumerSettings(backoff_start=0.01), threading.Event())  # type: ignore[arg-type]
+    with pytest.raises(BrokerSetupError):
+        consumer.run()
+    return len(attempts)
+
+
 def _with(url: str, *, password: str | None = None, vhost: str | None = None) -> str:
     """The broker's URL with another password or virtual host."""
     params = pika.URLParameters(url)
@@ -488,10 +507,8 @@ def _with(url: str, *, password: str | None = None, vhost: str | None = None) ->
 
 
 def test_a_refused_login_names_the_user_not_the_network_and_is_not_retried(rabbitmq: str) -> None:
-    import threading
 
     from eventfilter.errors import BrokerSetupError
-    from eventfilter.service.consumer import Consumer, ConsumerSettings
 
     wrong = _with(rabbitmq, password="not-the-password")
     topology = Topology(queue=f"eftest.{uuid.uuid4().hex[:10]}")
@@ -501,16 +518,7 @@ def test_a_refused_login_names_the_user_not_the_network_and_is_not_retried(rabbi
     user = pika.URLParameters(rabbitmq).credentials.username
     assert f"refused to log in user {user}" in said and "--amqp" in said
     assert "not reachable" not in said and "not-the-password" not in said and "\n" not in said
-    attempts = []
-
-    def connect() -> PikaBroker:
-        attempts.append(1)
-        return PikaBroker(wrong, topology)
-
-    consumer = Consumer(None, connect, ConsumerSettings(backoff_start=0.01), threading.Event())  # type: ignore[arg-type]
-    with pytest.raises(BrokerSetupError):
-        consumer.run()
-    assert len(attempts) == 1  # a password does not mend itself: said once, not retried
+    assert consumer_connects(wrong, topology) == 1  # a password does not mend itself: said once, not retried
 
 
 def test_an_unknown_virtual_host_is_named_as_a_setup_error(rabbitmq: str) -> None:
@@ -525,25 +533,14 @@ def test_an_unknown_virtual_host_is_named_as_a_setup_error(rabbitmq: str) -> Non
 def test_a_broker_without_the_hashing_plugin_is_named_not_retried_and_left_as_it_was(rabbitmq: str) -> None:
     """Trust issue, finding 10: an exchange type no broker has stands in for the missing plugin
     (the broker answers exactly as one without rabbitmq_consistent_hash_exchange)."""
-    import threading
 
     from eventfilter.errors import BrokerSetupError
-    from eventfilter.service.consumer import Consumer, ConsumerSettings
 
     name = f"eftest.{uuid.uuid4().hex[:10]}"
     lacking = Topology(queue=name, partitions=2, decisions=f"{name}.decisions", hashing="x-eftest-absent")
     with pytest.raises(BrokerSetupError, match="rabbitmq-plugins enable rabbitmq_consistent_hash_exchange"):
         publish_events(rabbitmq, lacking, [b"{}"])
-    attempts = []
-
-    def connect() -> PikaBroker:
-        attempts.append(1)
-        return PikaBroker(rabbitmq, lacking)
-
-    consumer = Consumer(None, connect, ConsumerSettings(backoff_start=0.01), threading.Event())  # type: ignore[arg-type]
-    with pytest.raises(BrokerSetupError):
-        consumer.run()
-    assert len(attempts) == 1  # not retried
+    assert consumer_connects(rabbitmq, lacking) == 1  # not retried
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     try:
         for queue in lacking.queues():  # nothing half-declared is left behind
