@@ -41,7 +41,7 @@ class ImportResult:
     rejected_count: int = 0
     rejected: list[DeadLetter] = field(default_factory=list)  # the first REPORTED of them
     # cases (all of the store's, after a case import) whose beneficiary the register
-    # does not hold: decided on unknown facts, they would fill the review queue
+    # does not hold: their events are decided without the beneficiary's facts
     without_beneficiary: int = 0
     without_beneficiary_shown: list[str] = field(default_factory=list)
 
